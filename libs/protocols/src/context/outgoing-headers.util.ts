@@ -1,0 +1,21 @@
+import { CORRELATION_ID_HEADER } from '../protocols.constants';
+import { timeoutHeader } from '../utils/headers.util';
+import { currentProtocolMessage } from './message-context.storage';
+
+/**
+ * The deadline of an outgoing call: the client's own timeout, cut short by the deadline
+ * of the request being handled (deadline propagation).
+ */
+export function outgoingDeadline(timeoutMs: number, now = Date.now()): number {
+  const own = now + timeoutMs;
+  const inherited = currentProtocolMessage()?.deadline;
+  return inherited !== undefined && inherited < own ? inherited : own;
+}
+
+/** Headers every Orion client sends: correlation id of the current request and budget. */
+export function outgoingHeaders(deadline: number, extra?: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = { ...timeoutHeader(deadline) };
+  const correlationId = currentProtocolMessage()?.headers[CORRELATION_ID_HEADER];
+  if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
+  return { ...headers, ...extra };
+}

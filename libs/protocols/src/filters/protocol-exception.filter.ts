@@ -1,0 +1,57 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter, type ExecutionContext } from '@nestjs/common';
+import { Metadata } from '@grpc/grpc-js';
+import { throwError, type Observable } from 'rxjs';
+import type { Response } from 'express';
+import { CORRELATION_ID_HEADER } from '../protocols.constants';
+import { findProtocolMessage } from '../context/protocol-message.factory';
+import type { ProtocolError } from '../errors/protocol.error';
+import { toProtocolError } from '../errors/to-protocol-error.util';
+
+/** gRPC trailer that carries the full error body as JSON. */
+export const GRPC_ERROR_TRAILER = 'x-orion-error';
+
+/**
+ * Maps any error to each protocol's native form: HTTP status + JSON body; gRPC status +
+ * details (+ `x-orion-error` trailer); an RPC error object for TCP, UDP, MQTT and
+ * WebSocket (whose server turns it into an error frame). Unknown errors are logged here with their stack and reach callers
+ * only as INTERNAL.
+ *
+ * @publicApi
+ */
+@Catch()
+export class ProtocolExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('protocols');
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    const error = toProtocolError(exception);
+    const message = findProtocolMessage(host as ExecutionContext);
+    if (error.code === 'INTERNAL' && error !== exception) {
+      this.logger.error(
+        { message: 'unhandled error in handler', pattern: message?.pattern, protocol: message?.protocol },
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+    const body = error.toJSON(message?.headers[CORRELATION_ID_HEADER]);
+    switch (host.getType<string>()) {
+      case 'http':
+        return this.replyHttp(host, error, body);
+      default:
+        return this.replyRpc(host, error, body);
+    }
+  }
+
+  private replyHttp(host: ArgumentsHost, error: ProtocolError, body: object): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    response.status(error.httpStatus).json(body);
+  }
+
+  private replyRpc(host: ArgumentsHost, error: ProtocolError, body: object): Observable<never> {
+    if (host.getArgByIndex(1) instanceof Metadata) {
+      const metadata = new Metadata();
+      metadata.set(GRPC_ERROR_TRAILER, JSON.stringify(body));
+      return throwError(() => ({ code: error.status, details: error.message, message: error.message, metadata }));
+    }
+    return throwError(() => body);
+  }
+}

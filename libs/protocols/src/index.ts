@@ -1,0 +1,13 @@
+export { ProtocolsModule } from './protocols.module';
+export { PROTOCOLS_MODULE_OPTIONS } from './protocols.module-definition';
+export * from './protocols.constants';
+export { startProtocols } from './start-protocols';
+export { ProtocolsRuntime } from './protocols.runtime';
+export * from './interfaces';
+export * from './decorators';
+export * from './errors';
+export * from './middleware';
+export { currentProtocolMessage } from './context/message-context.storage';
+export { ProtocolExceptionFilter, GRPC_ERROR_TRAILER } from './filters/protocol-exception.filter';
+export * from './transports';
+export * from './logging';

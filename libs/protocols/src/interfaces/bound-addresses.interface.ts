@@ -1,0 +1,21 @@
+/**
+ * What `startProtocols` resolves to: every listener as actually bound.
+ *
+ * @publicApi
+ */
+export interface BoundAddresses {
+  http?: { host: string; port: number; url: string };
+  ws?: { host: string; port: number; path: string; url: string };
+  tcp?: { host: string; port: number };
+  grpc?: {
+    host: string;
+    port: number;
+    /** `host:port`, as grpc-js clients take it. */
+    url: string;
+    package: string;
+    services: string[];
+    /** The .proto clients load: yours, or the generated JSON proto written to a temp file. */
+    protoPath: string | string[];
+  };
+  mqtt?: { url: string };
+}

@@ -1,0 +1,93 @@
+import type { Type } from '@nestjs/common';
+import type { ProtocolMiddleware } from './protocol-middleware.interface';
+
+/**
+ * A socket listener. `port: 0` binds any free port; the bound one is reported by
+ * `startProtocols`.
+ *
+ * @publicApi
+ */
+export interface ListenerOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to bind. Default `0` (any free port). */
+  port?: number;
+}
+
+/** @publicApi */
+export type HttpListenerOptions = ListenerOptions;
+
+/** @publicApi */
+export interface WsListenerOptions {
+  /**
+   * Own port for WebSocket. When omitted and `http` is configured, WebSocket shares the
+   * HTTP server on `path`; when omitted without `http`, it binds any free port.
+   */
+  port?: number;
+  host?: string;
+  /** Upgrade path. Default `/ws`. */
+  path?: string;
+  /** Largest accepted message in bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+}
+
+/** @publicApi */
+export interface TcpListenerOptions extends ListenerOptions {
+  /** Largest accepted frame in bytes. Default 4 MiB. */
+  maxFrameBytes?: number;
+}
+
+/** @publicApi */
+export interface GrpcListenerOptions extends ListenerOptions {
+  /**
+   * Your own .proto file(s). When set, endpoints must name their `grpc.service` /
+   * `grpc.method` from it and payloads are your typed messages. When omitted, a proto
+   * is generated: every endpoint becomes `rpc Method (JsonMessage) returns (JsonMessage)`
+   * where `JsonMessage { string json = 1; }` carries the payload as JSON.
+   */
+  protoPath?: string | string[];
+  /** Proto package. Default `orion` (generated proto) — required with `protoPath`. */
+  package?: string;
+}
+
+/** @publicApi */
+export interface MqttListenerOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  /**
+   * MQTT protocol version. Default 5: headers as user properties, replies to the
+   * request's response topic. Use 4 (3.1.1) for brokers without MQTT 5, such as the
+   * in-process one: headers then travel in the envelope's `metadata`.
+   */
+  protocolVersion?: 4 | 5;
+}
+
+/**
+ * A middleware class (resolved through Nest DI, or built with no arguments when it is not
+ * a provider) or a ready instance.
+ *
+ * @publicApi
+ */
+export type MiddlewareRef = Type<ProtocolMiddleware> | ProtocolMiddleware;
+
+/**
+ * Options of `ProtocolsModule.forRoot`. A protocol that is not configured is not started.
+ *
+ * @publicApi
+ */
+export interface ProtocolsModuleOptions {
+  http?: HttpListenerOptions;
+  ws?: WsListenerOptions;
+  tcp?: TcpListenerOptions;
+  grpc?: GrpcListenerOptions;
+  mqtt?: MqttListenerOptions;
+  /** Global middleware, run before class and method middleware, in this order. */
+  middleware?: MiddlewareRef[];
+  /** Log one line per handled request through Nest's logger. Default `true`. */
+  logRequests?: boolean;
+  /** Name used in log contexts (`<serviceName>.<protocol>`). Default `app`. */
+  serviceName?: string;
+}

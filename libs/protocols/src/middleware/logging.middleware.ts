@@ -1,0 +1,34 @@
+import { Logger } from '@nestjs/common';
+import { tap, type Observable } from 'rxjs';
+import { CORRELATION_ID_HEADER } from '../protocols.constants';
+import { toProtocolError } from '../errors/to-protocol-error.util';
+import type { MiddlewareNext, ProtocolMiddleware } from '../interfaces/protocol-middleware.interface';
+import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
+
+/**
+ * One log line per handled request with protocol, pattern, duration and outcome, as
+ * structured fields (the tree and JSON loggers print them as such). Built in (option
+ * `logRequests`); add it by hand as an instance: `new LoggingMiddleware('orders')`.
+ *
+ * @publicApi
+ */
+export class LoggingMiddleware implements ProtocolMiddleware {
+  /** @param serviceName first part of the log context, `<serviceName>.<protocol>` */
+  constructor(private readonly serviceName = 'app') {}
+
+  use(message: ProtocolMessage, next: MiddlewareNext): Observable<unknown> {
+    const context = `${this.serviceName}.${message.protocol}`;
+    const fields = () => ({
+      pattern: message.pattern,
+      id: message.id,
+      correlationId: message.headers[CORRELATION_ID_HEADER],
+      durationMs: Math.round((Date.now() - message.receivedAt) * 10) / 10,
+    });
+    return next().pipe(
+      tap({
+        complete: () => Logger.log({ message: 'request handled', ...fields() }, context),
+        error: (error: unknown) => Logger.warn({ message: 'request failed', code: toProtocolError(error).code, ...fields() }, context),
+      }),
+    );
+  }
+}

@@ -1,0 +1,27 @@
+/** Metadata key for `@Endpoint` / `@EventEndpoint` on a method. */
+export const ENDPOINT_METADATA = 'protocols:endpoint';
+/** Metadata key for `@UseMiddleware` on a class or method. */
+export const MIDDLEWARE_METADATA = 'protocols:middleware';
+
+/** Header carrying the correlation id across hops (all protocols). */
+export const CORRELATION_ID_HEADER = 'x-correlation-id';
+/** Header carrying the remaining time budget in milliseconds at send time. */
+export const TIMEOUT_HEADER = 'x-orion-timeout-ms';
+/** Header carrying an absolute deadline (epoch ms); used when no timeout header is set. */
+export const DEADLINE_HEADER = 'x-orion-deadline';
+/** Header carrying the request id chosen by the caller. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Every protocol an endpoint can be served over. */
+export const ALL_PROTOCOLS = ['http', 'ws', 'tcp', 'udp', 'grpc', 'mqtt'] as const;
+
+/** Default gRPC package of the generated JSON proto. */
+export const GRPC_DEFAULT_PACKAGE = 'orion';
+/** Default path of the WebSocket endpoint when it shares the HTTP server. */
+export const WS_DEFAULT_PATH = '/ws';
+/** Largest TCP frame a listener accepts by default (bytes). */
+export const TCP_DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Largest WebSocket message accepted by default (bytes). */
+export const WS_DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Default timeout of a client call when none is given (ms). */
+export const CLIENT_DEFAULT_TIMEOUT_MS = 5000;

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import * as protoLoader from '@grpc/proto-loader';
+import { GRPC_DEFAULT_PACKAGE } from './protocols.constants';
+import { PROTOCOLS_MODULE_OPTIONS } from './protocols.module-definition';
+import type { BoundAddresses } from './interfaces/bound-addresses.interface';
+import type { GrpcListenerOptions, ProtocolsModuleOptions } from './interfaces/protocols-options.interface';
+import { ProtocolsExplorer } from './protocols.explorer';
+import { ProtocolsRuntime } from './protocols.runtime';
+import { GrpcServer } from './transports/grpc/grpc.server';
+import { buildJsonProto } from './transports/grpc/grpc-json-proto.util';
+import { MqttServer } from './transports/mqtt/mqtt.server';
+import { TcpServer } from './transports/tcp/tcp.server';
+import { WsServer } from './transports/ws/ws.server';
+
+function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
+  const host = options.host ?? '127.0.0.1';
+  const endpoints = explorer
+    .endpoints()
+    .map((e) => e.metadata)
+    .filter((m) => m.protocols.includes('grpc'));
+  const services = [...new Set(endpoints.map((m) => m.grpc.service))];
+  if (options.protoPath) {
+    if (!options.package) throw new Error('ProtocolsModule: grpc.package is required with grpc.protoPath');
+    const server = new GrpcServer({
+      host,
+      port: options.port ?? 0,
+      package: options.package,
+      protoPath: options.protoPath,
+      isJsonEnvelope: false,
+    });
+    return { server, host, packageName: options.package, services, protoPath: options.protoPath };
+  }
+  const packageName = options.package ?? GRPC_DEFAULT_PACKAGE;
+  const proto = buildJsonProto(packageName, endpoints);
+  // Content-addressed, so concurrent processes with the same endpoints share one file.
+  const digest = createHash('sha1').update(proto).digest('hex').slice(0, 12);
+  const protoPath = join(tmpdir(), `orion-${packageName}-${digest}.proto`);
+  writeFileSync(protoPath, proto);
+  const packageDefinition = protoLoader.loadSync(protoPath, { keepCase: true, defaults: true });
+  const server = new GrpcServer({ host, port: options.port ?? 0, package: packageName, packageDefinition, isJsonEnvelope: true });
+  return { server, host, packageName, services, protoPath };
+}
+
+/**
+ * Starts every listener configured in `ProtocolsModule.forRoot` (HTTP, WebSocket, TCP,
+ * gRPC, MQTT) and resolves with the addresses actually bound. Call it instead of
+ * `app.listen()`. Rejects, naming the listener, if any fails to start.
+ *
+ * @publicApi
+ */
+export async function startProtocols(app: INestApplication): Promise<BoundAddresses> {
+  const options = app.get<ProtocolsModuleOptions>(PROTOCOLS_MODULE_OPTIONS, { strict: false });
+  const explorer = app.get(ProtocolsExplorer, { strict: false });
+  const addresses: BoundAddresses = {};
+
+  const tcp = options.tcp ? new TcpServer(options.tcp) : undefined;
+  if (tcp) app.connectMicroservice({ strategy: tcp }, { inheritAppConfig: true });
+  const grpc = options.grpc ? grpcServer(options.grpc, explorer) : undefined;
+  if (grpc) app.connectMicroservice({ strategy: grpc.server }, { inheritAppConfig: true });
+  if (options.mqtt) app.connectMicroservice({ strategy: new MqttServer(options.mqtt) }, { inheritAppConfig: true });
+  // WebSocket shares the HTTP server unless it has a port of its own.
+  const sharesHttp = options.http !== undefined && options.ws?.port === undefined;
+  const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined) : undefined;
+  if (ws) app.connectMicroservice({ strategy: ws }, { inheritAppConfig: true });
+
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    throw new Error(`startProtocols: a listener failed to start: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+  if (options.http) {
+    const host = options.http.host ?? '127.0.0.1';
+    await app.listen(options.http.port ?? 0, host);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    addresses.http = { host, port, url: `http://${host}:${port}` };
+  } else {
+    await app.init();
+  }
+  if (ws && sharesHttp && addresses.http) ws.bindAddress(addresses.http.host, addresses.http.port);
+  if (ws) addresses.ws = ws.address;
+  if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port };
+  if (grpc) {
+    const { host, packageName, services, protoPath } = grpc;
+    const port = grpc.server.port;
+    addresses.grpc = { host, port, url: `${host}:${port}`, package: packageName, services, protoPath };
+  }
+  if (options.mqtt) addresses.mqtt = { url: options.mqtt.url };
+  app.get(ProtocolsRuntime, { strict: false }).markReady(addresses);
+  return addresses;
+}

@@ -1,0 +1,13 @@
+export { DiscoveryError } from './discovery.error';
+export { DuplicateInstanceError } from './duplicate-instance.error';
+export { InstanceNotRegisteredError } from './instance-not-registered.error';
+export { InvalidCandidateIdError } from './invalid-candidate-id.error';
+export { InvalidGroupNameError } from './invalid-group-name.error';
+export { InvalidInstanceIdError } from './invalid-instance-id.error';
+export { InvalidRegistryUrlError } from './invalid-registry-url.error';
+export { InvalidServiceNameError } from './invalid-service-name.error';
+export { InvalidTtlError } from './invalid-ttl.error';
+export { LeadershipLostError } from './leadership-lost.error';
+export { LockTimeoutError } from './lock-timeout.error';
+export { RegistryClosedError } from './registry-closed.error';
+export { UnsupportedRegistryError } from './unsupported-registry.error';

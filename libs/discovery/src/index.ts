@@ -1,0 +1,18 @@
+export { ServiceDiscoveryModule } from './discovery.module';
+export { DISCOVERY_MODULE_OPTIONS } from './discovery.module-definition';
+export * from './discovery.constants';
+export type { ServiceDiscoveryModuleOptions, ServiceIdentity } from './interfaces/discovery-options.interface';
+export * from './registry';
+export * from './leader';
+export * from './errors';
+export { InstanceRegistrar } from './registration/instance-registrar';
+export { LoadReporter } from './registration/load-reporter';
+export { ServiceRegistryHealthIndicator } from './health/service-registry.health';
+export { ListenersHealthIndicator } from './health/listeners.health';
+export { DiscoveryHealthController } from './health/discovery-health.controller';
+export { getRegistryToken } from './utils/get-registry-token.util';
+export { InjectRegistry } from './decorators/inject-registry.decorator';
+export * from './balancing';
+export { LeaderElection, type LeaderState } from './leader/leader-election.service';
+export { LeaderOnly } from './leader/leader-only.decorator';
+export { DEFAULT_LEADER_GROUP } from './leader/leader.constants';

@@ -1,0 +1,90 @@
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contractInstance as instance } from '../testing/contract-helpers.util';
+import { describeServiceRegistryContract } from '../testing/service-registry.contract';
+import { FileRegistryAdapter } from './file-registry.adapter';
+
+describeServiceRegistryContract('FileRegistryAdapter', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'orion-registry-'));
+  return {
+    createRegistry: () => new FileRegistryAdapter({ directory }),
+    dispose: () => rm(directory, { recursive: true, force: true }),
+  };
+});
+
+describe(FileRegistryAdapter.name, () => {
+  let directory: string;
+  let registries: FileRegistryAdapter[];
+  const create = (options: Partial<ConstructorParameters<typeof FileRegistryAdapter>[0]> = {}): FileRegistryAdapter => {
+    const registry = new FileRegistryAdapter({ directory, ...options });
+    registries.push(registry);
+    return registry;
+  };
+  /** Writes an entry file the way another (maybe dead) process would. */
+  const writeForeignEntry = async (id: string, renewedAt: number, ttlMs: number): Promise<void> => {
+    await mkdir(join(directory, 'services', 'orders'), { recursive: true });
+    const record = {
+      format: 1,
+      ownerId: 'dead-process',
+      ttlMs,
+      instance: { ...instance('orders', id), registeredAt: renewedAt, renewedAt },
+    };
+    await writeFile(join(directory, 'services', 'orders', `${id}.json`), JSON.stringify(record));
+  };
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'orion-registry-'));
+    registries = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(registries.map((r) => r.close()));
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  describe('register', () => {
+    it('should write one JSON file per instance with owner, ttl and instance, and no leftovers', async () => {
+      const registry = create();
+      await registry.register(instance('orders', 'x-1'), { ttlMs: 5000 });
+      expect(await readdir(join(directory, 'services', 'orders'))).toEqual(['x-1.json']);
+      const record = JSON.parse(await readFile(join(directory, 'services', 'orders', 'x-1.json'), 'utf8'));
+      expect(record).toMatchObject({ format: 1, ownerId: registry.ownerId, ttlMs: 5000, instance: { id: 'x-1', service: 'orders' } });
+      expect(await readdir(join(directory, 'locks', 'orders'))).toEqual([]);
+    });
+  });
+
+  describe('list', () => {
+    it('should hide entries of a dead writer once renewedAt + ttlMs has passed, without deleting them', async () => {
+      await writeForeignEntry('dead-1', Date.now() - 10_000, 1000);
+      await writeForeignEntry('live-1', Date.now(), 60_000);
+      const registry = create();
+      expect((await registry.list('orders')).map((i) => i.id)).toEqual(['live-1']);
+      expect(await readdir(join(directory, 'services', 'orders'))).toContain('dead-1.json');
+      await registry.register(instance('orders', 'dead-1'), { ttlMs: 5000 });
+    });
+
+    it('should skip corrupt, foreign-format and misplaced files and temp files', async () => {
+      const dir = join(directory, 'services', 'orders');
+      await writeForeignEntry('ok-1', Date.now(), 60_000);
+      await writeFile(join(dir, 'torn-1.json'), '{"format":1,"owner');
+      await writeFile(join(dir, 'other-1.json'), JSON.stringify({ format: 2 }));
+      await writeFile(join(dir, '.ok-1.json.123.tmp'), '{');
+      const misplaced = JSON.parse(await readFile(join(dir, 'ok-1.json'), 'utf8'));
+      await writeFile(join(dir, 'moved-1.json'), JSON.stringify(misplaced));
+      expect((await create().list('orders')).map((i) => i.id)).toEqual(['ok-1']);
+    });
+  });
+
+  describe('sweep', () => {
+    it('should delete entry and temp files expired for longer than the grace period only', async () => {
+      await writeForeignEntry('old-1', Date.now() - 10_000, 1000);
+      await writeForeignEntry('recent-1', Date.now() - 1500, 1000);
+      await writeFile(join(directory, 'services', 'orders', '.x.json.abc.tmp'), '{');
+      const registry = create({ sweepGraceMs: 5000, sweepIntervalMs: 0 });
+      await registry.register(instance('orders', 'live-1'), { ttlMs: 60_000 });
+      expect(await registry.sweep()).toBe(1);
+      expect((await readdir(join(directory, 'services', 'orders'))).sort()).toEqual(['.x.json.abc.tmp', 'live-1.json', 'recent-1.json']);
+    });
+  });
+});

@@ -16,3 +16,6 @@ export * from './balancing';
 export { LeaderElection, type LeaderState } from './leader/leader-election.service';
 export { LeaderOnly } from './leader/leader-only.decorator';
 export { DEFAULT_LEADER_GROUP } from './leader/leader.constants';
+export * from './client';
+export { getBalancedClientToken } from './utils/get-balanced-client-token.util';
+export { InjectBalancedClient } from './decorators/inject-balanced-client.decorator';

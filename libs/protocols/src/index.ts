@@ -9,5 +9,6 @@ export * from './errors';
 export * from './middleware';
 export { currentProtocolMessage } from './context/message-context.storage';
 export { ProtocolExceptionFilter, GRPC_ERROR_TRAILER } from './filters/protocol-exception.filter';
+export { UnknownRouteFilter } from './filters/unknown-route.filter';
 export * from './transports';
 export * from './logging';

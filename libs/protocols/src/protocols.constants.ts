@@ -25,3 +25,13 @@ export const TCP_DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export const WS_DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Default timeout of a client call when none is given (ms). */
 export const CLIENT_DEFAULT_TIMEOUT_MS = 5000;
+/** Time a TCP frame may take to arrive whole, from its first byte (ms). */
+export const TCP_DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+/** Replies queued for a TCP peer that does not read, beyond which it is disconnected (bytes). */
+export const TCP_MAX_SEND_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Largest HTTP request body accepted by default (bytes). */
+export const HTTP_DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Largest gRPC message received or sent by default (bytes). */
+export const GRPC_DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Largest MQTT payload handled by default (bytes). */
+export const MQTT_DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;

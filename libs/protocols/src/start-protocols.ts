@@ -15,7 +15,9 @@ import { GrpcServer } from './transports/grpc/grpc.server';
 import { buildJsonProto } from './transports/grpc/grpc-json-proto.util';
 import { MqttServer } from './transports/mqtt/mqtt.server';
 import { TcpServer } from './transports/tcp/tcp.server';
+import { UdpServer } from './transports/udp/udp.server';
 import { WsServer } from './transports/ws/ws.server';
+import { applyHttpInputLimits } from './utils/http-input-limits.util';
 
 function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
   const host = options.host ?? '127.0.0.1';
@@ -32,6 +34,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
       package: options.package,
       protoPath: options.protoPath,
       isJsonEnvelope: false,
+      maxMessageBytes: options.maxMessageBytes,
     });
     return { server, host, packageName: options.package, services, protoPath: options.protoPath };
   }
@@ -42,13 +45,20 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
   const protoPath = join(tmpdir(), `orion-${packageName}-${digest}.proto`);
   writeFileSync(protoPath, proto);
   const packageDefinition = protoLoader.loadSync(protoPath, { keepCase: true, defaults: true });
-  const server = new GrpcServer({ host, port: options.port ?? 0, package: packageName, packageDefinition, isJsonEnvelope: true });
+  const server = new GrpcServer({
+    host,
+    port: options.port ?? 0,
+    package: packageName,
+    packageDefinition,
+    isJsonEnvelope: true,
+    maxMessageBytes: options.maxMessageBytes,
+  });
   return { server, host, packageName, services, protoPath };
 }
 
 /**
  * Starts every listener configured in `ProtocolsModule.forRoot` (HTTP, WebSocket, TCP,
- * gRPC, MQTT) and resolves with the addresses actually bound. Call it instead of
+ * UDP, gRPC, MQTT) and resolves with the addresses actually bound. Call it instead of
  * `app.listen()`. Rejects, naming the listener, if any fails to start.
  *
  * @publicApi
@@ -57,9 +67,13 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   const options = app.get<ProtocolsModuleOptions>(PROTOCOLS_MODULE_OPTIONS, { strict: false });
   const explorer = app.get(ProtocolsExplorer, { strict: false });
   const addresses: BoundAddresses = {};
+  // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).
+  if (options.http) applyHttpInputLimits(app, options.http);
 
   const tcp = options.tcp ? new TcpServer(options.tcp) : undefined;
   if (tcp) app.connectMicroservice({ strategy: tcp }, { inheritAppConfig: true });
+  const udp = options.udp ? new UdpServer(options.udp) : undefined;
+  if (udp) app.connectMicroservice({ strategy: udp }, { inheritAppConfig: true });
   const grpc = options.grpc ? grpcServer(options.grpc, explorer) : undefined;
   if (grpc) app.connectMicroservice({ strategy: grpc.server }, { inheritAppConfig: true });
   if (options.mqtt) app.connectMicroservice({ strategy: new MqttServer(options.mqtt) }, { inheritAppConfig: true });
@@ -84,6 +98,7 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   if (ws && sharesHttp && addresses.http) ws.bindAddress(addresses.http.host, addresses.http.port);
   if (ws) addresses.ws = ws.address;
   if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port };
+  if (udp) addresses.udp = { host: udp.address().address, port: udp.address().port };
   if (grpc) {
     const { host, packageName, services, protoPath } = grpc;
     const port = grpc.server.port;

@@ -66,6 +66,7 @@ export function isStatusCode(value: unknown): value is StatusCode {
 export function statusCodeFromHttp(status: number): StatusCode {
   switch (status) {
     case 400:
+    case 415:
     case 422:
       return 'INVALID_ARGUMENT';
     case 401:

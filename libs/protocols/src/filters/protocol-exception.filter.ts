@@ -4,11 +4,11 @@ import { throwError, type Observable } from 'rxjs';
 import type { Response } from 'express';
 import { CORRELATION_ID_HEADER } from '../protocols.constants';
 import { findProtocolMessage } from '../context/protocol-message.factory';
-import type { ProtocolError } from '../errors/protocol.error';
+import type { ProtocolError, ProtocolErrorBody } from '../errors/protocol.error';
 import { toProtocolError } from '../errors/to-protocol-error.util';
+import { toGrpcStatus } from '../transports/grpc/grpc-status.util';
 
-/** gRPC trailer that carries the full error body as JSON. */
-export const GRPC_ERROR_TRAILER = 'x-orion-error';
+export { GRPC_ERROR_TRAILER } from '../transports/grpc/grpc-status.util';
 
 /**
  * Maps any error to each protocol's native form: HTTP status + JSON body; gRPC status +
@@ -40,18 +40,14 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     }
   }
 
-  private replyHttp(host: ArgumentsHost, error: ProtocolError, body: object): void {
+  private replyHttp(host: ArgumentsHost, error: ProtocolError, body: ProtocolErrorBody): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
     response.status(error.httpStatus).json(body);
   }
 
-  private replyRpc(host: ArgumentsHost, error: ProtocolError, body: object): Observable<never> {
-    if (host.getArgByIndex(1) instanceof Metadata) {
-      const metadata = new Metadata();
-      metadata.set(GRPC_ERROR_TRAILER, JSON.stringify(body));
-      return throwError(() => ({ code: error.status, details: error.message, message: error.message, metadata }));
-    }
+  private replyRpc(host: ArgumentsHost, error: ProtocolError, body: ProtocolErrorBody): Observable<never> {
+    if (host.getArgByIndex(1) instanceof Metadata) return throwError(() => toGrpcStatus(error, body));
     return throwError(() => body);
   }
 }

@@ -7,6 +7,7 @@ export interface BoundAddresses {
   http?: { host: string; port: number; url: string };
   ws?: { host: string; port: number; path: string; url: string };
   tcp?: { host: string; port: number };
+  udp?: { host: string; port: number };
   grpc?: {
     host: string;
     port: number;

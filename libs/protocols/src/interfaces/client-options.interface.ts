@@ -8,6 +8,19 @@ export interface ClientCallOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Per-call options every Orion transport client takes as the third argument of `send`
+ * and `emit`.
+ *
+ * @publicApi
+ */
+export interface CallOptions {
+  /** Deadline of this call (ms), cut short by the current request's deadline. */
+  timeoutMs?: number;
+  /** Extra headers for this call (correlation id and budget are added). */
+  headers?: Record<string, string>;
+}
+
 /** @publicApi */
 export interface TcpClientOptions extends ClientCallOptions {
   host?: string;

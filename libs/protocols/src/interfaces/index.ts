@@ -13,4 +13,4 @@ export type {
 } from './protocols-options.interface';
 export type { EndpointOptions, EndpointMetadata, HttpMethod } from './endpoint-options.interface';
 export type { BoundAddresses } from './bound-addresses.interface';
-export type { ClientCallOptions, TcpClientOptions } from './client-options.interface';
+export type { CallOptions, ClientCallOptions, TcpClientOptions } from './client-options.interface';

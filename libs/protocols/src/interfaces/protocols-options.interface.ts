@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { ProtocolMiddleware } from './protocol-middleware.interface';
+import type { UdpListenerOptions } from '../transports/udp/udp.options';
 
 /**
  * A socket listener. `port: 0` binds any free port; the bound one is reported by
@@ -15,7 +16,13 @@ export interface ListenerOptions {
 }
 
 /** @publicApi */
-export type HttpListenerOptions = ListenerOptions;
+export interface HttpListenerOptions extends ListenerOptions {
+  /**
+   * Largest accepted request body (JSON or urlencoded) in bytes; a larger one is answered
+   * 413 with a `RESOURCE_EXHAUSTED` error body. Default 1 MiB.
+   */
+  maxBodyBytes?: number;
+}
 
 /** @publicApi */
 export interface WsListenerOptions {
@@ -27,14 +34,34 @@ export interface WsListenerOptions {
   host?: string;
   /** Upgrade path. Default `/ws`. */
   path?: string;
-  /** Largest accepted message in bytes. Default 1 MiB. */
+  /** Largest accepted message in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Most WebSocket connections open at once; upgrades beyond it are refused with HTTP 503.
+   * Default: no limit.
+   */
+  maxConnections?: number;
+  /** Close a connection (code 1001) that sent nothing for this many ms. Default 0: never. */
+  idleTimeoutMs?: number;
 }
 
 /** @publicApi */
 export interface TcpListenerOptions extends ListenerOptions {
-  /** Largest accepted frame in bytes. Default 4 MiB. */
+  /**
+   * Largest accepted frame (characters of the JSON body, as Nest's framing counts them).
+   * A larger length prefix is refused with RESOURCE_EXHAUSTED before the body is read.
+   * Default 4 MiB.
+   */
   maxFrameBytes?: number;
+  /**
+   * A frame must arrive whole within this many ms of its first byte, else the connection
+   * is answered INVALID_ARGUMENT and closed. Default 30000.
+   */
+  frameTimeoutMs?: number;
+  /** Most connections open at once; more are closed as soon as they are accepted. Default: no limit. */
+  maxConnections?: number;
+  /** Close a connection that sent nothing for this many ms. Default 0: never. */
+  idleTimeoutMs?: number;
 }
 
 /** @publicApi */
@@ -48,6 +75,8 @@ export interface GrpcListenerOptions extends ListenerOptions {
   protoPath?: string | string[];
   /** Proto package. Default `orion` (generated proto) — required with `protoPath`. */
   package?: string;
+  /** Largest message received or sent, in bytes; larger ones end with RESOURCE_EXHAUSTED. Default 4 MiB. */
+  maxMessageBytes?: number;
 }
 
 /** @publicApi */
@@ -63,6 +92,11 @@ export interface MqttListenerOptions {
    * in-process one: headers then travel in the envelope's `metadata`.
    */
   protocolVersion?: 4 | 5;
+  /**
+   * Largest payload handled, in bytes; a larger one is refused with RESOURCE_EXHAUSTED
+   * (when it has a reply address) or dropped and counted, without being parsed. Default 1 MiB.
+   */
+  maxPayloadBytes?: number;
 }
 
 /**
@@ -82,6 +116,7 @@ export interface ProtocolsModuleOptions {
   http?: HttpListenerOptions;
   ws?: WsListenerOptions;
   tcp?: TcpListenerOptions;
+  udp?: UdpListenerOptions;
   grpc?: GrpcListenerOptions;
   mqtt?: MqttListenerOptions;
   /** Global middleware, run before class and method middleware, in this order. */

@@ -1,8 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { ServerGrpc, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, map, of, throwError, type Observable } from 'rxjs';
-import { STATUS_CODES } from '../../errors/status-code';
+import { GRPC_DEFAULT_MAX_MESSAGE_BYTES } from '../../protocols.constants';
+import { notJsonMessage, unserializableReplyMessage } from '../../protocols.messages';
+
+const malformedMessage = () => 'request is not a valid JsonMessage protobuf';
+import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
+import { toGrpcStatus } from './grpc-status.util';
 
 /** @publicApi */
 export interface GrpcServerOptions {
@@ -14,14 +19,50 @@ export interface GrpcServerOptions {
   packageDefinition?: unknown;
   /** Payloads travel as `JsonMessage { json }` (generated proto). */
   isJsonEnvelope: boolean;
+  /** Largest message received or sent (bytes). Default 4 MiB. */
   maxMessageBytes?: number;
 }
 
-function invalidJson(): Observable<never> {
-  return throwError(() => ({
-    code: STATUS_CODES.INVALID_ARGUMENT,
-    details: 'JsonMessage.json is not valid JSON',
-  }));
+/** What a request that is no valid `JsonMessage` protobuf deserializes to (see `tolerateMalformed`). */
+const MALFORMED_REQUEST = Object.freeze({ json: undefined });
+
+interface MethodDefinition {
+  requestDeserialize?: (bytes: Buffer) => unknown;
+}
+
+/**
+ * Makes the request deserializers of a generated-proto package definition return a marker
+ * instead of throwing, so undecodable bytes get INVALID_ARGUMENT from the handler rather
+ * than grpc-js's INTERNAL "Error deserializing request" (the client sent them, not us).
+ */
+function tolerateMalformed(definition: unknown): unknown {
+  for (const service of Object.values(definition as Record<string, Record<string, MethodDefinition>>)) {
+    for (const method of Object.values(service)) {
+      const deserialize = method?.requestDeserialize;
+      if (typeof deserialize !== 'function') continue;
+      method.requestDeserialize = (bytes: Buffer) => {
+        try {
+          return deserialize(bytes);
+        } catch {
+          return MALFORMED_REQUEST;
+        }
+      };
+    }
+  }
+  return definition;
+}
+
+function fail(error: ProtocolError): Observable<never> {
+  return throwError(() => toGrpcStatus(error));
+}
+
+/** `JsonMessage` of a reply; a value JSON cannot encode (cycles, BigInt, deep nesting) is INTERNAL. */
+function encodeReply(value: unknown): { json: string } {
+  try {
+    return { json: value === undefined ? '' : JSON.stringify(value) };
+  } catch {
+    throw toGrpcStatus(ProtocolError.internal(unserializableReplyMessage()));
+  }
 }
 
 /**
@@ -39,7 +80,9 @@ export class GrpcServer extends ServerGrpc {
       url: `${grpcOptions.host}:${grpcOptions.port}`,
       package: grpcOptions.package,
       protoPath: grpcOptions.protoPath,
-      packageDefinition: grpcOptions.packageDefinition as never,
+      packageDefinition: (grpcOptions.isJsonEnvelope
+        ? tolerateMalformed(grpcOptions.packageDefinition)
+        : grpcOptions.packageDefinition) as never,
       loader: { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
     });
   }
@@ -56,7 +99,7 @@ export class GrpcServer extends ServerGrpc {
   }
 
   override async createClient(): Promise<grpc.Server> {
-    const max = this.grpcOptions.maxMessageBytes ?? 4 * 1024 * 1024;
+    const max = this.grpcOptions.maxMessageBytes ?? GRPC_DEFAULT_MAX_MESSAGE_BYTES;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.grpcOptions.host}:${this.grpcOptions.port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
@@ -68,15 +111,23 @@ export class GrpcServer extends ServerGrpc {
 
   private jsonHandler(callback: MessageHandler): MessageHandler {
     const wrapped = (async (request: { json?: unknown }, ...rest: unknown[]) => {
+      if (request === MALFORMED_REQUEST) return fail(ProtocolError.invalidArgument(malformedMessage()));
       let payload: unknown;
       try {
         payload = typeof request?.json === 'string' && request.json !== '' ? JSON.parse(request.json) : undefined;
       } catch {
-        return invalidJson();
+        return fail(ProtocolError.invalidArgument(notJsonMessage('JsonMessage.json')));
       }
-      const result: unknown = await callback(payload, ...rest);
+      let result: unknown;
+      try {
+        result = await callback(payload, ...rest);
+      } catch {
+        // NOTE: Nest's unary method does not catch a rejected handler: it would surface as
+        // an unhandled rejection. The endpoint filter already logged anything it saw.
+        return fail(ProtocolError.internal());
+      }
       const result$ = isObservable(result) ? result : of(result);
-      return result$.pipe(map((value) => ({ json: value === undefined ? '' : JSON.stringify(value) })));
+      return result$.pipe(map(encodeReply));
     }) as MessageHandler;
     return wrapped;
   }

@@ -1,11 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { ServerMqtt, type MessageHandler } from '@nestjs/microservices';
 import type { MqttClient, IClientPublishOptions } from 'mqtt';
+import { MQTT_DEFAULT_MAX_PAYLOAD_BYTES } from '../../protocols.constants';
+import { badIdMessage, noEndpointMessage, payloadTooLargeMessage, unserializableReplyMessage } from '../../protocols.messages';
 import type { MqttListenerOptions } from '../../interfaces/protocols-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { normalizeHeaders } from '../../utils/headers.util';
+import { salvageRequestId } from '../../utils/salvage-id.util';
 import { servesProtocol } from '../serves-protocol.util';
 import { MqttMessageContext } from './mqtt-message.context';
+
+/** Largest packet MQTT allows (the broker's own ceiling). */
+const MQTT_MAX_PACKET_SIZE = 268_435_455;
 
 interface MqttPacket {
   properties?: { userProperties?: Record<string, unknown>; responseTopic?: string; correlationData?: Buffer };
@@ -21,26 +27,38 @@ interface Envelope {
 /**
  * Nest's MQTT transport speaking MQTT 5: headers from user properties (or the envelope's
  * `metadata`), replies to the request's response topic with its correlation data (or to
- * `<topic>/reply`, as Nest's ClientMqtt expects), error replies for bad envelopes.
+ * `<topic>/reply`, as Nest's ClientMqtt expects), error replies for bad input.
  *
- * Envelope (JSON): `{ "id"?: string, "pattern": string, "data": any, "metadata"?: {...} }`;
+ * Envelope (JSON): `{ "id"?: string|number, "pattern": string, "data": any, "metadata"?: {...} }`;
  * a message without `id` is an event.
+ *
+ * Bad input: a payload over `maxPayloadBytes` (not parsed), one that is not a JSON object,
+ * or one whose `id` is neither string nor number is refused with RESOURCE_EXHAUSTED or
+ * INVALID_ARGUMENT where there is a reply address (a response topic, or a request id that
+ * can be read, even from a broken payload); otherwise it is dropped and counted.
  *
  * @publicApi
  */
 export class MqttServer extends ServerMqtt {
   private readonly log = new Logger('MqttServer');
+  private readonly maxPayloadBytes: number;
   /** Messages dropped because they were unusable and carried no reply address. */
   droppedMessages = 0;
 
   constructor(options: MqttListenerOptions) {
+    const maxPayloadBytes = options.maxPayloadBytes ?? MQTT_DEFAULT_MAX_PAYLOAD_BYTES;
+    const protocolVersion = options.protocolVersion ?? 5;
     super({
       url: options.url,
       username: options.username,
       password: options.password,
       clientId: options.clientId,
-      protocolVersion: options.protocolVersion ?? 5,
+      protocolVersion,
+      // NOTE: MQTT 5 lets the broker keep huge packets from us at all. Payloads up to 4x the
+      // limit still arrive and get a RESOURCE_EXHAUSTED answer; larger ones are the broker's to drop.
+      ...(protocolVersion === 5 ? { properties: { maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, maxPayloadBytes * 4 + 65_536) } } : {}),
     });
+    this.maxPayloadBytes = maxPayloadBytes;
   }
 
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
@@ -56,54 +74,65 @@ export class MqttServer extends ServerMqtt {
   ): Promise<unknown> {
     const packet = (originalPacket ?? {}) as MqttPacket;
     const replyTopic = packet.properties?.responseTopic ?? `${channel}/reply`;
-    const envelope = this.parseEnvelope(buffer);
-    const requestId = typeof envelope?.id === 'string' || typeof envelope?.id === 'number' ? String(envelope.id) : undefined;
-    const reply = (body: object) => this.publishReply(pub, replyTopic, { ...body, id: requestId }, packet);
+    const reply = (id: string | undefined, body: object) => this.publishReply(pub, replyTopic, { ...body, id }, packet);
+    // A reply address exists when the sender named a response topic (MQTT 5) or gave a
+    // request id (Nest's `<topic>/reply` convention); without one, a refusal is a counted drop.
+    const refuse = (error: ProtocolError, id: string | undefined) => {
+      if (packet.properties?.responseTopic || id !== undefined) return reply(id, { err: error.toJSON(), isDisposed: true });
+      this.droppedMessages++;
+      this.log.warn(`dropped MQTT message on '${channel}': ${error.message}`);
+      return undefined;
+    };
 
-    if (!envelope) {
-      return this.refuse(packet, reply, ProtocolError.invalidArgument('MQTT payload is not a JSON envelope {pattern, data, id?}'));
+    if (buffer.length > this.maxPayloadBytes) {
+      const error = new ProtocolError('RESOURCE_EXHAUSTED', payloadTooLargeMessage(buffer.length, this.maxPayloadBytes));
+      return refuse(error, salvageRequestId(buffer.subarray(0, 4096).toString('utf8')));
     }
+    const text = buffer.toString('utf8');
+    const envelope = this.parseEnvelope(text);
+    if (!envelope) {
+      return refuse(ProtocolError.invalidArgument('MQTT payload is not a JSON envelope {pattern, data, id?}'), salvageRequestId(text));
+    }
+    const rawId = envelope.id;
+    if (rawId !== undefined && typeof rawId !== 'string' && typeof rawId !== 'number') {
+      return refuse(ProtocolError.invalidArgument(badIdMessage()), undefined);
+    }
+    const requestId = rawId === undefined ? undefined : String(rawId);
     const headers = {
       ...normalizeHeaders(envelope.metadata),
       ...normalizeHeaders(packet.properties?.userProperties),
     };
     const context = new MqttMessageContext(channel, originalPacket ?? {}, headers, requestId);
     const handler = this.getHandlerByPattern(channel);
-    if (requestId === undefined) {
-      if (!handler) return this.refuse(packet, reply, ProtocolError.notFound(`no handler for '${channel}'`));
-      return this.handleEvent(channel, { pattern: channel, data: envelope.data }, context);
-    }
-    if (!handler) {
-      return reply({ err: ProtocolError.notFound(`no handler for '${channel}'`).toJSON(), isDisposed: true });
-    }
+    if (!handler) return refuse(ProtocolError.notFound(noEndpointMessage(channel)), requestId);
+    if (requestId === undefined) return this.handleEvent(channel, { pattern: channel, data: envelope.data }, context);
     return this.handleRequest(
       context,
       async () => this.transformToObservable(await handler(envelope.data, context)),
-      (response) => reply(response),
+      (response) => reply(requestId, response),
     );
   }
 
-  private parseEnvelope(buffer: Buffer): Envelope | undefined {
+  private parseEnvelope(text: string): Envelope | undefined {
     try {
-      const value: unknown = JSON.parse(buffer.toString('utf8'));
+      const value: unknown = JSON.parse(text);
       return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Envelope) : undefined;
     } catch {
       return undefined;
     }
   }
 
-  /** An error reply where the sender gave a reply address (MQTT 5), a counted drop where not. */
-  private refuse(packet: MqttPacket, reply: (body: object) => unknown, error: ProtocolError): unknown {
-    if (packet.properties?.responseTopic) return reply({ err: error.toJSON(), isDisposed: true });
-    this.droppedMessages++;
-    this.log.warn(`dropped MQTT message: ${error.message}`);
-    return undefined;
-  }
-
-  private publishReply(pub: MqttClient, topic: string, body: object, packet: MqttPacket): void {
+  /** Publishes a reply; one that cannot be serialized becomes an INTERNAL error for its id. */
+  private publishReply(pub: MqttClient, topic: string, body: { id?: string }, packet: MqttPacket): void {
     const options: IClientPublishOptions = {};
     const correlationData = packet.properties?.correlationData;
     if (correlationData) options.properties = { correlationData };
-    pub.publish(topic, JSON.stringify(body), options);
+    let payload: string;
+    try {
+      payload = JSON.stringify(body);
+    } catch {
+      payload = JSON.stringify({ id: body.id, err: ProtocolError.internal(unserializableReplyMessage()).toJSON(), isDisposed: true });
+    }
+    pub.publish(topic, payload, options);
   }
 }

@@ -1,14 +1,23 @@
 import { ClientTCP, type ReadPacket } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
-import type { TcpClientOptions } from '../../interfaces/client-options.interface';
+import type { CallOptions, TcpClientOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
 import { withDeadline } from '../client-call.util';
+
+/** Carries one call's deadline and headers from `send`/`emit` to `createPacket`. */
+class OutgoingCall {
+  constructor(
+    readonly data: unknown,
+    readonly deadline: number,
+    readonly headers?: Record<string, string>,
+  ) {}
+}
 
 /**
  * Nest's TCP client with Nagle's algorithm off, a deadline on every call (a send to a
  * dead server ends with UNAVAILABLE or DEADLINE_EXCEEDED, never hangs), and Orion headers
- * (correlation id, remaining budget) in the packet metadata.
+ * (correlation id, remaining budget, per-call headers) in the packet metadata.
  *
  * @publicApi
  */
@@ -24,14 +33,21 @@ export class TcpClient extends ClientTCP {
     this.timeoutMs = options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
   }
 
-  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput): Observable<TResult> {
-    const deadline = outgoingDeadline(this.timeoutMs);
-    return withDeadline(super.send<TResult, TInput>(pattern, data), deadline, pattern);
+  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
+    const deadline = outgoingDeadline(options.timeoutMs ?? this.timeoutMs);
+    const call = new OutgoingCall(data, deadline, options.headers);
+    return withDeadline(super.send<TResult, OutgoingCall>(pattern, call), deadline, pattern);
+  }
+
+  override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
+    const deadline = outgoingDeadline(options.timeoutMs ?? this.timeoutMs);
+    return withDeadline(super.emit<TResult, OutgoingCall>(pattern, new OutgoingCall(data, deadline, options.headers)), deadline, pattern);
   }
 
   protected override createPacket<TInput>(pattern: unknown, data: TInput): ReadPacket {
-    const packet = super.createPacket(pattern, data);
-    packet.metadata = outgoingHeaders(outgoingDeadline(this.timeoutMs), packet.metadata);
+    const call = data instanceof OutgoingCall ? data : new OutgoingCall(data, outgoingDeadline(this.timeoutMs));
+    const packet = super.createPacket(pattern, call.data);
+    packet.metadata = outgoingHeaders(call.deadline, { ...packet.metadata, ...call.headers });
     return packet;
   }
 

@@ -1,23 +1,51 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { ServerTCP, type MessageHandler } from '@nestjs/microservices';
-import { TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
+import { ServerTCP, type MessageHandler, type TcpSocket } from '@nestjs/microservices';
+import { TCP_DEFAULT_FRAME_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES, TCP_MAX_SEND_BUFFER_BYTES } from '../../protocols.constants';
+import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../protocols.messages';
 import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
+import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
+import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
+
+const PACKET_SHAPE = '{id?, pattern, data, metadata?}';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /**
  * Nest's TCP transport with Nagle's algorithm off (it adds ~40 ms stalls under
- * concurrency), a frame size limit, and Orion's per-protocol handler selection.
+ * concurrency), Orion's per-protocol handler selection, and bad input answered rather
+ * than waited on: strict framing with a size limit checked on the length prefix and a
+ * frame timeout (see `TcpFrameSocket`), INVALID_ARGUMENT for packets of the wrong shape,
+ * NOT_FOUND in Orion's error shape for unknown patterns, a connection limit and an idle
+ * timeout.
  *
  * @publicApi
  */
 export class TcpServer extends ServerTCP {
+  /** Events dropped because no handler serves their pattern or they were no packet. */
+  droppedMessages = 0;
+  /** Connections closed for bad framing or because `maxConnections` was reached. */
+  refusedConnections = 0;
+  private readonly frameOptions: TcpFrameSocketOptions;
+  private readonly idleTimeoutMs: number;
+
   constructor(options: TcpListenerOptions = {}) {
-    super({
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? 0,
-      maxBufferSize: options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES,
-      incompleteMessageTimeout: 30_000,
-    });
+    super({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    this.frameOptions = {
+      maxFrameLength: options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES,
+      frameTimeoutMs: options.frameTimeoutMs ?? TCP_DEFAULT_FRAME_TIMEOUT_MS,
+      maxSendBufferBytes: TCP_MAX_SEND_BUFFER_BYTES,
+      onRefused: (error) => {
+        this.refusedConnections++;
+        this.logger.warn?.(`TCP connection refused: ${error.message}`);
+      },
+    };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
+    // NOTE: Node closes connections beyond `maxConnections` as soon as they are accepted.
+    if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
+    this.server.on('drop', () => this.refusedConnections++);
   }
 
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
@@ -28,11 +56,45 @@ export class TcpServer extends ServerTCP {
 
   override bindHandler(socket: Socket): void {
     socket.setNoDelay(true);
+    if (this.idleTimeoutMs > 0) {
+      socket.setTimeout(this.idleTimeoutMs);
+      socket.once('timeout', () => socket.destroy());
+    }
     super.bindHandler(socket);
+  }
+
+  /**
+   * Checks the packet before Nest routes it: requests of the wrong shape get
+   * INVALID_ARGUMENT, requests for unknown patterns NOT_FOUND (Nest answers a bare
+   * string), unusable events are dropped and counted.
+   */
+  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    const refuse = (error: ProtocolError, id: string | number | null = null) =>
+      socket.sendMessage({ id, err: error.toJSON(), isDisposed: true });
+    if (!isRecord(rawMessage)) return refuse(ProtocolError.invalidArgument(packetShapeMessage(PACKET_SHAPE)));
+    const { id, pattern } = rawMessage;
+    if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') {
+      return refuse(ProtocolError.invalidArgument(badIdMessage()));
+    }
+    if (typeof pattern !== 'string' || !this.getHandlerByPattern(pattern)) {
+      const error =
+        typeof pattern === 'string'
+          ? ProtocolError.notFound(noEndpointMessage(pattern))
+          : ProtocolError.invalidArgument(packetShapeMessage(PACKET_SHAPE));
+      if (id !== undefined) return refuse(error, id);
+      this.droppedMessages++;
+      this.logger.warn?.(`dropped TCP event: ${error.message}`);
+      return undefined;
+    }
+    return super.handleMessage(socket, rawMessage);
   }
 
   /** The bound address; valid after `listen`. */
   address(): AddressInfo {
     return this.server.address() as AddressInfo;
+  }
+
+  protected override getSocketInstance(socket: Socket): TcpSocket {
+    return new TcpFrameSocket(socket, this.frameOptions);
   }
 }

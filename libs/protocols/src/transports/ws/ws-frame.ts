@@ -39,9 +39,3 @@ export function parseWsFrame(raw: string): WsFrame {
     headers: normalizeHeaders(frame.headers),
   };
 }
-
-/** Best effort: the id of a frame that failed to parse, so the error frame names it. */
-export function salvageFrameId(raw: string): string | undefined {
-  const match = /"id"\s*:\s*("((?:[^"\\]|\\.){1,128})"|(\d{1,20}))/.exec(raw.slice(0, 4096));
-  return match ? (match[2] ?? match[3]) : undefined;
-}

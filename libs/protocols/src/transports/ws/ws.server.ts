@@ -8,8 +8,13 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { toProtocolError } from '../../errors/to-protocol-error.util';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { servesProtocol } from '../serves-protocol.util';
-import { parseWsFrame, salvageFrameId, type WsFrame } from './ws-frame';
+import { salvageRequestId } from '../../utils/salvage-id.util';
+import { unserializableReplyMessage } from '../../protocols.messages';
+import { parseWsFrame, type WsFrame } from './ws-frame';
 import { WsMessageContext } from './ws-message.context';
+
+/** Close code for a connection closed by `idleTimeoutMs` ("going away"). */
+export const WS_IDLE_CLOSE_CODE = 1001;
 
 /** Transport id of Orion's WebSocket listener. */
 export const WS_TRANSPORT = Symbol('WS_TRANSPORT');
@@ -34,6 +39,8 @@ export class WsServer extends Server implements CustomTransportStrategy {
   override transportId = WS_TRANSPORT;
   private server?: WebSocketServer;
   private bound?: WsAddress;
+  /** Upgrades refused because `maxConnections` was reached. */
+  refusedConnections = 0;
 
   constructor(
     private readonly options: WsListenerOptions,
@@ -55,11 +62,21 @@ export class WsServer extends Server implements CustomTransportStrategy {
     const path = this.options.path ?? WS_DEFAULT_PATH;
     const maxPayload = this.options.maxPayloadBytes ?? WS_DEFAULT_MAX_PAYLOAD_BYTES;
     const host = this.options.host ?? '127.0.0.1';
+    const limit = this.options.maxConnections;
+    // NOTE: the two-argument form is what lets ws answer a refused upgrade with a status
+    // of our choice; a refusal happens before the upgrade, so the client sees HTTP 503.
+    const verifyClient = (_info: unknown, done: (isAccepted: boolean, code?: number, message?: string) => void) => {
+      if (limit === undefined || server.clients.size < limit) return done(true);
+      this.refusedConnections++;
+      done(false, 503, 'too many WebSocket connections, try again later');
+    };
     const server = this.httpServer
-      ? new WebSocketServer({ server: this.httpServer, path, maxPayload })
-      : new WebSocketServer({ host, port: this.options.port ?? 0, path, maxPayload });
+      ? new WebSocketServer({ server: this.httpServer, path, maxPayload, verifyClient })
+      : new WebSocketServer({ host, port: this.options.port ?? 0, path, maxPayload, verifyClient });
     this.server = server;
     server.on('connection', (socket, request) => this.accept(socket, request));
+    // NOTE: ws re-emits errors of a shared HTTP server; without a listener they would crash the process.
+    server.on('error', (error) => this.logger.error(`WebSocket server error: ${error.message}`));
     const ready = () => {
       // A shared HTTP server is not listening yet; its port is filled in by `bindAddress`.
       const port = this.httpServer ? 0 : (server.address() as AddressInfo).port;
@@ -68,8 +85,9 @@ export class WsServer extends Server implements CustomTransportStrategy {
       callback();
     };
     if (this.httpServer) return ready();
-    server.once('listening', ready);
-    server.once('error', (error) => callback(error));
+    const failed = (error: Error) => callback(error);
+    server.once('error', failed);
+    server.once('listening', () => (server.off('error', failed), ready()));
   }
 
   /** Records the port of the shared HTTP server once it listens. */
@@ -99,6 +117,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const upgradeHeaders = normalizeHeaders(request.headers);
     socket.on('error', (error) => this.logger.warn?.(`WebSocket client error: ${error.message}`));
+    this.closeWhenIdle(socket);
     socket.on('message', (raw, isBinary) => {
       this.dispatch(socket, upgradeHeaders, raw, isBinary).catch((error: unknown) =>
         this.logger.error(`WebSocket dispatch failed: ${String(error)}`),
@@ -113,7 +132,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
       if (text === undefined) throw ProtocolError.invalidArgument('binary frames are not accepted; send JSON text');
       frame = parseWsFrame(text);
     } catch (error) {
-      return this.reply(socket, { id: text ? (salvageFrameId(text) ?? null) : null, error: toProtocolError(error).toJSON() });
+      return this.reply(socket, { id: text ? (salvageRequestId(text) ?? null) : null, error: toProtocolError(error).toJSON() });
     }
     const handler = this.getHandlerByPattern(frame.pattern);
     if (!handler) {
@@ -128,7 +147,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
     }
     let last: unknown = null;
     let isAnswered = frame.id === undefined;
-    this.handleRequest(
+    return this.handleRequest(
       context,
       async () => this.transformToObservable(await handler(frame.data, context)),
       (packet: WritePacket) => {
@@ -146,7 +165,28 @@ export class WsServer extends Server implements CustomTransportStrategy {
     );
   }
 
-  private reply(socket: WebSocket, frame: object): void {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+  /** Sends a frame; a reply that cannot be serialized becomes an INTERNAL error for its id. */
+  private reply(socket: WebSocket, frame: { id?: string | null; data?: unknown; error?: object }): void {
+    if (socket.readyState !== socket.OPEN) return;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(frame);
+    } catch {
+      text = undefined;
+    }
+    text ??= JSON.stringify({ id: frame.id ?? null, error: ProtocolError.internal(unserializableReplyMessage()).toJSON() });
+    socket.send(text);
+  }
+
+  /** Closes a connection (1001) that sent nothing, not even a ping, for `idleTimeoutMs`. */
+  private closeWhenIdle(socket: WebSocket): void {
+    const idleMs = this.options.idleTimeoutMs ?? 0;
+    if (idleMs <= 0) return;
+    const timer = setTimeout(() => socket.close(WS_IDLE_CLOSE_CODE, 'idle timeout'), idleMs);
+    timer.unref();
+    const touch = () => timer.refresh();
+    socket.on('message', touch);
+    socket.on('ping', touch);
+    socket.once('close', () => clearTimeout(timer));
   }
 }

@@ -1,0 +1,114 @@
+import type { LoadBalancingStrategy } from '../balancing/load-balancing-strategy.interface';
+import type { BalancingStrategyName } from '../balancing/strategies';
+import type { ServiceRegistry } from '../registry/service-registry.interface';
+
+/**
+ * Transports a balanced client can call an instance over.
+ *
+ * @publicApi
+ */
+export type BalancedTransport = 'tcp' | 'udp' | 'grpc' | 'mqtt' | 'ws' | 'http';
+
+/**
+ * Retries on another instance, under a budget.
+ *
+ * @publicApi
+ */
+export interface RetryOptions {
+  /** Total attempts per call, first included. Default 3. `1` disables retries. */
+  maxAttempts?: number;
+  /**
+   * Treat every call as idempotent: retry any failure that is not the caller's fault
+   * (UNAVAILABLE, INTERNAL, UNKNOWN, ABORTED, RESOURCE_EXHAUSTED, a per-attempt timeout).
+   * Default false: only failures where the request surely did not run are retried
+   * (connection refused, UNAVAILABLE answered by a draining or overloaded instance).
+   */
+  isIdempotent?: boolean;
+  /** Retries may add at most this share of the requests of the last 10 s. Default 0.2. */
+  budgetRatio?: number;
+  /** ... plus this many retries per second regardless of traffic. Default 5. */
+  minRetriesPerSecond?: number;
+  /** First backoff (ms), doubled per retry, with full jitter. Default 10. */
+  backoffMs?: number;
+  /** Backoff ceiling (ms). Default 200. */
+  maxBackoffMs?: number;
+  /** Per-attempt timeout (ms) so a hung instance leaves time to retry. Default: the remaining deadline. */
+  attemptTimeoutMs?: number;
+}
+
+/**
+ * Ejects an instance that keeps failing, for a time that grows with repeated ejections.
+ *
+ * @publicApi
+ */
+export interface OutlierDetectionOptions {
+  /** Consecutive failures that eject. Default 5. `0` disables ejection. */
+  consecutiveFailures?: number;
+  /** First ejection time (ms); the n-th ejection lasts n times longer. Default 10000. */
+  baseEjectionMs?: number;
+  /** Longest ejection (ms). Default 300000. */
+  maxEjectionMs?: number;
+  /** Never eject more than this share of the instances. Default 50. */
+  maxEjectedPercent?: number;
+}
+
+/**
+ * One entry of `BalancedClientsModule.register([...])`.
+ *
+ * @publicApi
+ */
+export interface BalancedClientOptions {
+  /** Registered service name to call. */
+  service: string;
+  /** Injection name, when one service needs several clients (default: `service`). */
+  name?: string;
+  transport: BalancedTransport;
+  /** Default `p2c-ewma`. */
+  strategy?: BalancingStrategyName | LoadBalancingStrategy;
+  /** Deadline of each call (ms), retries included. Default 5000. */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  outlierDetection?: OutlierDetectionOptions;
+  /** Prefer instances of this zone (when at least 2 of them are healthy). */
+  zone?: string;
+  /** Below this share of healthy instances, balance over all non-draining ones. Default 50. */
+  panicThresholdPercent?: number;
+  /** Registry to watch. Default: the one of `ServiceDiscoveryModule`. */
+  registry?: string | ServiceRegistry;
+  /** Shared secret for UDP datagrams (see the UDP transport). */
+  udpHmacKey?: string;
+  /**
+   * Prometheus metrics: `true` (default) reports to prom-client's global registry when
+   * prom-client is installed; a prom-client `Registry` reports there; `false` turns them off.
+   */
+  metrics?: boolean | import('prom-client').Registry;
+}
+
+/**
+ * Per-call options of `send`, `emit` and `broadcast`.
+ *
+ * @publicApi
+ */
+export interface BalancedCallOptions {
+  /** This call's deadline (ms); default the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Key for `consistent-hash`. */
+  hashKey?: string;
+  /** Override the client's retry options for this call. */
+  retry?: RetryOptions;
+  /** Extra headers to send. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One entry of `BalancedClientsModule.registerAsync([...])`.
+ *
+ * @publicApi
+ */
+export interface BalancedClientAsyncOptions {
+  /** Injection name (the service name, unless the factory's client uses `name`). */
+  name: string;
+  imports?: import('@nestjs/common').ModuleMetadata['imports'];
+  inject?: Array<import('@nestjs/common').InjectionToken | import('@nestjs/common').OptionalFactoryDependency>;
+  useFactory: (...args: never[]) => BalancedClientOptions | Promise<BalancedClientOptions>;
+}

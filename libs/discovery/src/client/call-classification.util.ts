@@ -1,0 +1,45 @@
+import { isNotSentError, type ProtocolError, type StatusCode } from '@orion/protocols';
+import type { CallErrorKind } from '../balancing/load-balancing-strategy.interface';
+
+/** Answers that prove the instance is healthy: the caller's problem, not the instance's. */
+const APPLICATION_CODES: ReadonlySet<StatusCode> = new Set<StatusCode>([
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'FAILED_PRECONDITION',
+  'OUT_OF_RANGE',
+  'UNAUTHENTICATED',
+  'UNIMPLEMENTED',
+  'CANCELLED',
+]);
+
+/** Failures an idempotent call may repeat elsewhere. */
+const IDEMPOTENT_RETRY_CODES: ReadonlySet<StatusCode> = new Set<StatusCode>([
+  'UNAVAILABLE',
+  'INTERNAL',
+  'UNKNOWN',
+  'ABORTED',
+  'RESOURCE_EXHAUSTED',
+  'DEADLINE_EXCEEDED',
+]);
+
+/** The instance answered (an application error): counts as a success for health. */
+export function isApplicationError(error: ProtocolError): boolean {
+  return APPLICATION_CODES.has(error.code);
+}
+
+/**
+ * Whether a failed attempt may be retried on another instance: always when the request
+ * was never sent; for idempotent calls, any infrastructure failure.
+ */
+export function isRetryable(error: ProtocolError, isIdempotent: boolean): boolean {
+  if (isNotSentError(error)) return true;
+  return isIdempotent && IDEMPOTENT_RETRY_CODES.has(error.code);
+}
+
+/** How a failure is reported to latency-aware strategies. */
+export function errorKind(error: ProtocolError): CallErrorKind {
+  if (error.code === 'DEADLINE_EXCEEDED') return 'timeout';
+  return error.code === 'UNAVAILABLE' ? 'unavailable' : 'other';
+}

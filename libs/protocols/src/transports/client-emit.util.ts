@@ -1,0 +1,20 @@
+import { connectable, Subject, type Observable } from 'rxjs';
+import { CLIENT_INVALID_OPTION } from './client.messages';
+
+/**
+ * Starts an event at once, subscribed or not, as Nest's `ClientProxy.emit` does: callers
+ * may fire and forget, or subscribe to learn when (and whether) it was delivered.
+ */
+export function startEagerly<T>(source: Observable<T>): Observable<T> {
+  const eager = connectable(source, { connector: () => new Subject<T>(), resetOnDisconnect: false });
+  eager.connect();
+  return eager;
+}
+
+/** A positive, finite timeout (ms), or `fallback` when none is given. */
+export function resolveClientTimeout(client: string, value: number | undefined, fallback: number): number {
+  const timeoutMs = value ?? fallback;
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    throw new RangeError(CLIENT_INVALID_OPTION(client, 'timeoutMs', 'a positive, finite number'));
+  return timeoutMs;
+}

@@ -1,0 +1,275 @@
+import * as grpc from '@grpc/grpc-js';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { defer, mergeMap, Observable } from 'rxjs';
+import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE } from '../../protocols.constants';
+import type { CallOptions } from '../../interfaces/client-options.interface';
+import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
+import { ProtocolError } from '../../errors/protocol.error';
+import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
+import { fromErrorObject } from '../../errors/to-protocol-error.util';
+import { timeoutHeader } from '../../utils/headers.util';
+import { NOT_SENT_DETAILS, withDeadline } from '../client-call.util';
+import { resolveClientTimeout, startEagerly } from '../client-emit.util';
+import { ClientStatus } from '../client.events';
+import {
+  CLIENT_CLOSED,
+  CLIENT_CONNECT_FAILED,
+  CLIENT_INVALID_OPTION,
+  CLIENT_NOT_CONNECTED,
+  CLIENT_NOT_SERIALIZABLE,
+  CLIENT_REPLY_NOT_JSON,
+  GRPC_UNKNOWN_METHOD,
+} from '../client.messages';
+import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
+import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
+import { GRPC_ERROR_TRAILER } from './grpc-status.util';
+
+const CLIENT_NAME = 'GrpcClient';
+/** A proto identifier: a service or method name. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A pattern that names its method directly: `Service/Method`. */
+const SERVICE_METHOD = /^([A-Za-z_][A-Za-z0-9_]*)\/([A-Za-z_][A-Za-z0-9_]*)$/;
+/** UNAVAILABLE details grpc-js gives when no connection could carry the call (nothing was sent). */
+const NOT_SENT_STATUS = /^(?:\w+: )?(?:No connection established|No addresses resolved|Name resolution failed)|^Channel has been shut down/;
+
+/** One call in flight, so `close` can end it. */
+interface ActiveCall {
+  call: grpc.ClientUnaryCall;
+  callback: (packet: WritePacket) => void;
+}
+
+/**
+ * A Nest `ClientProxy` for `GrpcServer` with the generated JSON proto: every pattern is a
+ * unary call of `JsonMessage { string json = 1; }`, encoded by hand, so no .proto file is
+ * read. One grpc-js channel per client, opened by `connect()` and closed by `close()`.
+ *
+ * - Patterns map to methods through `methods`, or are written `Service/Method`; any other
+ *   pattern fails with NOT_FOUND before anything is sent.
+ * - Orion headers and per-call headers travel as call metadata; the deadline is the
+ *   call's native gRPC deadline (`timeoutMs`, cut short by the current request's deadline).
+ * - Calls do not wait for a connection (`waitForReady: false`): an unreachable server is
+ *   UNAVAILABLE with `isRequestSent: false`. Failures arrive as `ProtocolError` with the
+ *   server's code, message and details (from the `x-orion-error` trailer).
+ * - `emit` is a unary call whose reply is ignored; it completes once the handler ran.
+ *
+ * @publicApi
+ */
+export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatus> {
+  private readonly url: string;
+  private readonly packageName: string;
+  private readonly timeoutMs: number;
+  private readonly methods = new Map<string, GrpcClientMethod>();
+  private readonly active = new Set<ActiveCall>();
+  private client?: grpc.Client;
+  private connection?: Promise<grpc.Client>;
+
+  constructor(options: GrpcClientOptions) {
+    super();
+    if (typeof options.url !== 'string' || options.url === '')
+      throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'url', "'host:port'"));
+    const packageName = options.package ?? GRPC_DEFAULT_PACKAGE;
+    if (!packageName.split('.').every((part) => IDENTIFIER.test(part))) {
+      throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'package', 'a proto package name'));
+    }
+    for (const [pattern, method] of Object.entries(options.methods ?? {})) {
+      if (!IDENTIFIER.test(method?.service) || !IDENTIFIER.test(method?.method)) {
+        throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, `methods['${pattern}']`, '{ service, method } with proto identifiers'));
+      }
+      this.methods.set(pattern, { service: method.service, method: method.method });
+    }
+    this.url = options.url;
+    this.packageName = packageName;
+    this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
+  }
+
+  /** Opens the channel (it connects on the first call). Memoised; reset by `close`. */
+  connect(): Promise<grpc.Client> {
+    if (this.connection) return this.connection;
+    let client: grpc.Client;
+    try {
+      client = this.createClient(this.url);
+    } catch (error) {
+      // NOTE: grpc-js refuses a target it cannot parse at once; that is a configuration error.
+      return Promise.reject(ProtocolError.invalidArgument(CLIENT_CONNECT_FAILED(CLIENT_NAME, this.url, (error as Error).message)));
+    }
+    this.client = client;
+    this.connection = Promise.resolve(client);
+    this._status$.next(ClientStatus.CONNECTED);
+    return this.connection;
+  }
+
+  /** Closes the channel. Idempotent. Calls in flight end with UNAVAILABLE. */
+  close(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.connection = undefined;
+    const calls = [...this.active];
+    this.active.clear();
+    for (const { call, callback } of calls) {
+      callback({ err: ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)), isDisposed: true });
+      call.cancel();
+    }
+    if (!client) return;
+    client.close();
+    this._status$.next(ClientStatus.DISCONNECTED);
+  }
+
+  /** The grpc-js `Client` (its channel: `getChannel()`). */
+  unwrap<T>(): T {
+    if (!this.client) throw new Error(CLIENT_NOT_CONNECTED(CLIENT_NAME));
+    return this.client as T;
+  }
+
+  /** Calls the method of `pattern` and emits its reply (`null` for none). */
+  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
+    return defer(() => {
+      const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+      const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+      const call$ = defer(() => this.connect()).pipe(
+        mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
+      );
+      return withDeadline(call$, deadline, pattern);
+    });
+  }
+
+  /** Calls the method of `pattern` and ignores its reply; completes once the handler ran. */
+  override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
+    return startEagerly(
+      defer(() => {
+        const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+        const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+        const event$ = defer(() => this.connect()).pipe(mergeMap(() => this.callIgnoringReply<TResult>(packet, deadline)));
+        return withDeadline(event$, deadline, pattern);
+      }),
+    );
+  }
+
+  /** Builds the grpc-js client; the seam for tests and for TLS credentials or channel options. */
+  protected createClient(url: string): grpc.Client {
+    return new grpc.Client(url, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': GRPC_DEFAULT_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': GRPC_DEFAULT_MAX_MESSAGE_BYTES,
+    });
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    // NOTE: Nest's own `send` path, kept for subclasses; `send` above adds per-call options.
+    const deadline = outgoingDeadline(this.timeoutMs);
+    return this.startCall(this.withHeaders(packet, deadline), deadline, callback);
+  }
+
+  protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const deadline = outgoingDeadline(this.timeoutMs);
+    return this.callIgnoringReply<T>(this.withHeaders(packet, deadline), deadline);
+  }
+
+  private callIgnoringReply<T>(packet: ReadPacket, deadline: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.startCall(packet, deadline, ({ err }) => (err ? reject(err) : resolve(undefined as T)));
+    });
+  }
+
+  private withHeaders(packet: ReadPacket, deadline: number, extra?: Record<string, string>): ReadPacket {
+    return { ...packet, metadata: outgoingHeaders(deadline, { ...packet.metadata, ...extra }) };
+  }
+
+  /** The full method path of a pattern: `/<package>.<Service>/<Method>`. */
+  private methodPath(pattern: string): string {
+    const direct = SERVICE_METHOD.exec(pattern);
+    const method = this.methods.get(pattern) ?? (direct ? { service: direct[1], method: direct[2] } : undefined);
+    if (!method) throw ProtocolError.notFound(GRPC_UNKNOWN_METHOD(pattern), { pattern });
+    return `/${this.packageName}.${method.service}/${method.method}`;
+  }
+
+  /** Starts one unary call; returns the teardown (cancels a call still running). */
+  private startCall(packet: ReadPacket, deadline: number, callback: (packet: WritePacket) => void): () => void {
+    const client = this.client;
+    let path: string;
+    let json: string;
+    let metadata: grpc.Metadata;
+    try {
+      if (!client) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
+      const pattern = String(packet.pattern);
+      path = this.methodPath(pattern);
+      json = this.encodePayload(pattern, packet.data);
+      metadata = this.toMetadata({ ...packet.metadata, ...timeoutHeader(deadline) });
+    } catch (error) {
+      callback({ err: error, isDisposed: true });
+      return () => undefined;
+    }
+    const entry = {} as ActiveCall;
+    let isDone = false;
+    const finish = (result: WritePacket) => {
+      if (isDone) return;
+      isDone = true;
+      this.active.delete(entry);
+      callback(result);
+    };
+    entry.callback = finish;
+    entry.call = client.makeUnaryRequest<string, string>(
+      path,
+      encodeJsonMessage,
+      decodeJsonMessage,
+      json,
+      metadata,
+      { deadline },
+      (error, reply) => finish(error ? { err: toGrpcClientError(error), isDisposed: true } : this.decodeReply(reply)),
+    );
+    this.active.add(entry);
+    return () => {
+      if (isDone) return;
+      isDone = true;
+      this.active.delete(entry);
+      entry.call.cancel();
+    };
+  }
+
+  private encodePayload(pattern: string, data: unknown): string {
+    try {
+      return data === undefined ? '' : JSON.stringify(data);
+    } catch {
+      throw ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern));
+    }
+  }
+
+  private toMetadata(headers: Record<string, unknown>): grpc.Metadata {
+    const metadata = new grpc.Metadata({ waitForReady: false });
+    for (const [name, value] of Object.entries(headers)) {
+      try {
+        metadata.set(name.toLowerCase(), String(value));
+      } catch {
+        throw ProtocolError.invalidArgument(`header '${name}' is not valid gRPC metadata`);
+      }
+    }
+    return metadata;
+  }
+
+  private decodeReply(reply: string | undefined): WritePacket {
+    if (reply === undefined || reply === '') return { response: null, isDisposed: true };
+    try {
+      return { response: JSON.parse(reply) as unknown, isDisposed: true };
+    } catch {
+      return { err: ProtocolError.internal(CLIENT_REPLY_NOT_JSON('the gRPC reply')), isDisposed: true };
+    }
+  }
+}
+
+/**
+ * A grpc-js status as a `ProtocolError`: the `x-orion-error` trailer when the server sent
+ * one, else the numeric status with its details.
+ */
+function toGrpcClientError(error: grpc.ServiceError): ProtocolError {
+  const trailer = error.metadata?.get(GRPC_ERROR_TRAILER)[0];
+  if (typeof trailer === 'string') {
+    try {
+      const body = JSON.parse(trailer) as { code?: unknown };
+      if (isStatusCode(body?.code)) return fromErrorObject(body);
+    } catch {
+      // NOTE: a garbled trailer is ignored; the gRPC status below still tells the code.
+    }
+  }
+  const code = statusCodeFromNumber(error.code) ?? 'UNKNOWN';
+  const message = error.details || error.message;
+  if (code === 'UNAVAILABLE' && NOT_SENT_STATUS.test(error.details ?? '')) return ProtocolError.unavailable(message, NOT_SENT_DETAILS);
+  return new ProtocolError(code, message);
+}

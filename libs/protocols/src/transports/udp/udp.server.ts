@@ -1,0 +1,280 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy, type MessageHandler, type WritePacket } from '@nestjs/microservices';
+import { throwError } from 'rxjs';
+import { ProtocolError, type ProtocolErrorBody } from '../../errors/protocol.error';
+import { toProtocolError } from '../../errors/to-protocol-error.util';
+import { servesProtocol } from '../serves-protocol.util';
+import { decodeDatagram, encodeDatagram, toHmacKey, type DecodedUdpDatagram, type UdpReplyDatagram } from './udp-datagram';
+import { resolveMaxDatagramBytes, resolveSocketType } from './udp-options.util';
+import { UdpReplyCache } from './udp-reply-cache';
+import { UDP_TRANSPORT } from './udp.constants';
+import { UdpContext } from './udp.context';
+import { UdpStatus, type UdpEvents, type UdpServerStats } from './udp.events';
+import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_TOO_LARGE } from './udp.messages';
+import type { UdpListenerOptions } from './udp.options';
+
+type UdpRequest = Extract<DecodedUdpDatagram, { kind: 'request' }>;
+type UdpEvent = Extract<DecodedUdpDatagram, { kind: 'event' }>;
+
+/** The wire body of any error, keeping the correlation id our exception filter adds. */
+function errorBody(error: unknown): ProtocolErrorBody {
+  const body = toProtocolError(error).toJSON();
+  const correlationId = (error as { correlationId?: unknown } | null)?.correlationId;
+  if (typeof correlationId === 'string') body.correlationId = correlationId;
+  return body;
+}
+
+function closeQuietly(socket: Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * UDP as a Nest transport strategy: one JSON datagram per request, event or reply (see
+ * `udp-datagram.ts`), routed by pattern to the same `@Endpoint` handlers as every other
+ * protocol, so guards, interceptors, pipes and filters apply.
+ *
+ * - Requests carry an `id` and get exactly one reply datagram; events carry none and get
+ *   no reply.
+ * - Datagrams over `maxDatagramBytes`, malformed or of another wire version get an error
+ *   reply; so does a handler whose reply would not fit (RESOURCE_EXHAUSTED).
+ * - A request id seen again from the same sender is ignored while it runs and answered
+ *   from a bounded, expiring reply cache afterwards, so client retransmission never runs a
+ *   handler twice.
+ * - With `hmacKey`, unsigned or wrongly signed datagrams are dropped without a reply.
+ * - Nothing a sender does ends the process: every datagram is answered, dispatched or
+ *   dropped and counted (`stats()`).
+ *
+ * NOTE: the envelope is the wire contract (version, HMAC, size limit), so unlike Nest's
+ * transports there is no pluggable (de)serializer.
+ *
+ * @publicApi
+ */
+export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTransportStrategy {
+  override transportId = UDP_TRANSPORT;
+  private readonly log = new Logger('UdpServer');
+  private readonly maxDatagramBytes: number;
+  private readonly hmacKey?: Buffer;
+  private readonly replyCache?: UdpReplyCache;
+  private readonly listeners: Array<[string, Function]> = [];
+  private readonly counters: UdpServerStats = { received: 0, replied: 0, errorReplies: 0, dropped: 0, duplicates: 0 };
+  private socket?: Socket;
+  private isBound = false;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(private readonly options: UdpListenerOptions = {}) {
+    super();
+    this.maxDatagramBytes = resolveMaxDatagramBytes(options.maxDatagramBytes);
+    this.hmacKey = toHmacKey(options.hmacKey);
+    this.replyCache = options.replyCache === false ? undefined : new UdpReplyCache(options.replyCache);
+    resolveSocketType(options.host ?? '127.0.0.1', options.type);
+  }
+
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
+    // gRPC method patterns (objects) ride along on @Endpoint methods; UDP routes strings only.
+    if (typeof pattern !== 'string' || !servesProtocol('udp', extras)) return;
+    super.addHandler(pattern, callback, isEventHandler, extras);
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    if (this.socket) return callback(new Error('UdpServer is already listening'));
+    const host = this.options.host ?? '127.0.0.1';
+    const socket = this.createSocket(resolveSocketType(host, this.options.type));
+    this.socket = socket;
+    const onBindError = (error: Error) => {
+      if (this.socket === socket) this.socket = undefined;
+      closeQuietly(socket);
+      callback(error);
+    };
+    socket.once('error', onBindError);
+    socket.on('message', (datagram, remote) => this.handleDatagram(datagram, remote));
+    for (const [event, listener] of this.listeners) socket.on(event, listener as never);
+    socket.bind(this.options.port ?? 0, host, () => {
+      socket.off('error', onBindError);
+      // Closed while binding: nothing to start.
+      if (this.socket !== socket) return callback();
+      socket.on('error', (error) => this.log.error(`UDP socket error: ${error.message}`));
+      this.isBound = true;
+      if (this.replyCache) {
+        const cache = this.replyCache;
+        this.sweeper = setInterval(() => cache.sweep(), Math.max(100, cache.ttlMs)).unref();
+      }
+      this._status$.next(UdpStatus.CONNECTED);
+      callback();
+    });
+  }
+
+  /** Closes the socket. Idempotent; replies of handlers still running are discarded. */
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.replyCache?.clear();
+    if (!socket) return Promise.resolve();
+    const wasBound = this.isBound;
+    this.isBound = false;
+    this._status$.next(UdpStatus.DISCONNECTED);
+    if (!wasBound) {
+      closeQuietly(socket);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /** Forwards a `node:dgram` socket event; listeners given before `listen` attach then. */
+  on<EventKey extends keyof UdpEvents = keyof UdpEvents, EventCallback extends UdpEvents[EventKey] = UdpEvents[EventKey]>(
+    event: EventKey,
+    callback: EventCallback,
+  ): void {
+    this.listeners.push([event, callback]);
+    this.socket?.on(event, callback as never);
+  }
+
+  /** The `node:dgram` socket. */
+  unwrap<T>(): T {
+    if (!this.socket) throw new Error('UdpServer is not listening');
+    return this.socket as T;
+  }
+
+  /** The bound address; valid after `listen`. */
+  address(): AddressInfo {
+    if (!this.socket || !this.isBound) throw new Error('UdpServer is not listening');
+    return this.socket.address();
+  }
+
+  /** Counters since the server was built (a copy). */
+  stats(): UdpServerStats {
+    return { ...this.counters };
+  }
+
+  /** Builds the socket; the seam for tests and for socket options (buffer sizes). */
+  protected createSocket(type: 'udp4' | 'udp6'): Socket {
+    return createSocket({ type });
+  }
+
+  /**
+   * Classifies one datagram and answers, dispatches or drops it. Never throws. A subclass
+   * may override it to filter datagrams (tests use it to simulate loss).
+   */
+  protected handleDatagram(datagram: Buffer, remote: RemoteInfo): void {
+    this.counters.received++;
+    try {
+      const decoded = decodeDatagram(datagram, { hmacKey: this.hmacKey, maxBytes: this.maxDatagramBytes });
+      if (decoded.kind === 'unauthenticated') return this.drop('unsigned or wrongly signed', remote);
+      if (decoded.kind === 'reply') return this.drop('a reply, not a request', remote);
+      if (decoded.kind === 'invalid')
+        return this.transmit(this.encodeReply({ id: decoded.id ?? null, err: decoded.error.toJSON() }), remote, true);
+      if (decoded.kind === 'event') return this.dispatchEvent(decoded, remote);
+      return this.dispatchRequest(decoded, remote);
+    } catch (error) {
+      this.log.error(`UDP datagram from ${remote.address}:${remote.port} failed: ${String(error)}`);
+    }
+  }
+
+  private dispatchEvent(event: UdpEvent, remote: RemoteInfo): void {
+    if (!this.findHandler(event.pattern)) return this.drop(`event for no endpoint '${event.pattern}'`, remote);
+    const context = new UdpContext([remote, event.pattern, event.headers, undefined]);
+    this.handleEvent(event.pattern, { pattern: event.pattern, data: event.data }, context).catch((error: unknown) =>
+      this.log.error(`UDP event '${event.pattern}' failed: ${String(error)}`),
+    );
+  }
+
+  private dispatchRequest(request: UdpRequest, remote: RemoteInfo): void {
+    const key = `${remote.address} ${remote.port} ${request.id}`;
+    const seen = this.replyCache?.claim(key) ?? { state: 'new' };
+    if (seen.state === 'in-flight') {
+      this.counters.duplicates++;
+      return;
+    }
+    if (seen.state === 'done') {
+      this.counters.duplicates++;
+      return this.transmit(seen.reply, remote, false);
+    }
+    const finish = (reply: UdpReplyDatagram) => {
+      const buffer = this.encodeReply(reply);
+      this.replyCache?.complete(key, buffer);
+      this.transmit(buffer, remote, reply.err !== undefined);
+    };
+    const { id, pattern, data } = request;
+    const handler = this.findHandler(pattern);
+    if (!handler) return finish({ id, err: ProtocolError.notFound(UDP_NO_ENDPOINT(pattern)).toJSON() });
+    const context = new UdpContext([remote, pattern, request.headers, id]);
+    if (handler.isEventHandler) {
+      // An event endpoint called as a request is acknowledged once it ran.
+      this.handleEvent(pattern, { pattern, data }, context).then(
+        () => finish({ id, response: null }),
+        (error: unknown) => finish({ id, err: errorBody(error) }),
+      );
+      return;
+    }
+    let last: unknown = null;
+    let isAnswered = false;
+    this.handleRequest(
+      context,
+      async () => {
+        try {
+          return this.transformToObservable(await handler(data, context));
+        } catch (error) {
+          return throwError(() => error);
+        }
+      },
+      (packet: WritePacket) => {
+        if (isAnswered) return;
+        if ('err' in packet && packet.err !== undefined) {
+          isAnswered = true;
+          return finish({ id, err: errorBody(packet.err) });
+        }
+        // One datagram per request: a streamed response is answered with its last value.
+        if (packet.response !== undefined) last = packet.response;
+        if (packet.isDisposed) {
+          isAnswered = true;
+          finish({ id, response: last });
+        }
+      },
+    );
+  }
+
+  private findHandler(pattern: string): MessageHandler | null {
+    try {
+      return this.getHandlerByPattern(pattern);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Encodes a reply; one that cannot be sent as is becomes an error reply that can. */
+  private encodeReply(reply: UdpReplyDatagram): Buffer {
+    let buffer: Buffer;
+    try {
+      buffer = encodeDatagram(reply, this.hmacKey);
+    } catch {
+      const err = new ProtocolError('INTERNAL', UDP_NOT_SERIALIZABLE('the reply')).toJSON(reply.err?.correlationId);
+      return encodeDatagram({ id: reply.id, err }, this.hmacKey);
+    }
+    if (buffer.length <= this.maxDatagramBytes) return buffer;
+    const error = new ProtocolError('RESOURCE_EXHAUSTED', UDP_REPLY_TOO_LARGE(buffer.length, this.maxDatagramBytes));
+    return encodeDatagram({ id: reply.id, err: error.toJSON(reply.err?.correlationId) }, this.hmacKey);
+  }
+
+  private transmit(buffer: Buffer, remote: RemoteInfo, isError: boolean): void {
+    const socket = this.socket;
+    if (!socket || !this.isBound || remote.port === 0) return this.drop('no reply address', remote);
+    this.counters.replied++;
+    if (isError) this.counters.errorReplies++;
+    socket.send(buffer, remote.port, remote.address, (error) => {
+      if (error) this.log.warn(`UDP reply to ${remote.address}:${remote.port} failed: ${error.message}`);
+    });
+  }
+
+  private drop(reason: string, remote: RemoteInfo): void {
+    this.counters.dropped++;
+    // NOTE: debug, not warn: a flood of junk must not become a flood of log lines.
+    this.log.debug(`dropped UDP datagram from ${remote.address}:${remote.port}: ${reason}`);
+  }
+}

@@ -26,6 +26,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
     .map((e) => e.metadata)
     .filter((m) => m.protocols.includes('grpc'));
   const services = [...new Set(endpoints.map((m) => m.grpc.service))];
+  const methods = Object.fromEntries(endpoints.map((m) => [m.pattern, { service: m.grpc.service, method: m.grpc.method }]));
   if (options.protoPath) {
     if (!options.package) throw new Error('ProtocolsModule: grpc.package is required with grpc.protoPath');
     const server = new GrpcServer({
@@ -36,7 +37,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
       isJsonEnvelope: false,
       maxMessageBytes: options.maxMessageBytes,
     });
-    return { server, host, packageName: options.package, services, protoPath: options.protoPath };
+    return { server, host, packageName: options.package, services, methods, protoPath: options.protoPath };
   }
   const packageName = options.package ?? GRPC_DEFAULT_PACKAGE;
   const proto = buildJsonProto(packageName, endpoints);
@@ -53,7 +54,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
     isJsonEnvelope: true,
     maxMessageBytes: options.maxMessageBytes,
   });
-  return { server, host, packageName, services, protoPath };
+  return { server, host, packageName, services, methods, protoPath };
 }
 
 /**
@@ -76,7 +77,8 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   if (udp) app.connectMicroservice({ strategy: udp }, { inheritAppConfig: true });
   const grpc = options.grpc ? grpcServer(options.grpc, explorer) : undefined;
   if (grpc) app.connectMicroservice({ strategy: grpc.server }, { inheritAppConfig: true });
-  if (options.mqtt) app.connectMicroservice({ strategy: new MqttServer(options.mqtt) }, { inheritAppConfig: true });
+  const mqtt = options.mqtt ? new MqttServer(options.mqtt) : undefined;
+  if (mqtt) app.connectMicroservice({ strategy: mqtt }, { inheritAppConfig: true });
   // WebSocket shares the HTTP server unless it has a port of its own.
   const sharesHttp = options.http !== undefined && options.ws?.port === undefined;
   const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined) : undefined;
@@ -100,11 +102,11 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port };
   if (udp) addresses.udp = { host: udp.address().address, port: udp.address().port };
   if (grpc) {
-    const { host, packageName, services, protoPath } = grpc;
+    const { host, packageName, services, methods, protoPath } = grpc;
     const port = grpc.server.port;
-    addresses.grpc = { host, port, url: `${host}:${port}`, package: packageName, services, protoPath };
+    addresses.grpc = { host, port, url: `${host}:${port}`, package: packageName, services, methods, protoPath };
   }
-  if (options.mqtt) addresses.mqtt = { url: options.mqtt.url };
+  if (mqtt && options.mqtt) addresses.mqtt = { url: options.mqtt.url, topicBase: mqtt.topicBase, protocolVersion: mqtt.protocolVersion };
   app.get(ProtocolsRuntime, { strict: false }).markReady(addresses);
   return addresses;
 }

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { TcpClient, UdpClient, type CallOptions } from '@orion/protocols';
+import { GrpcClient, HttpClient, MqttClient, TcpClient, UdpClient, WsClient, type CallOptions } from '@orion/protocols';
 import type { ServiceEndpoint } from '../registry/service-instance.interface';
 import type { BalancedClientOptions, BalancedTransport } from './balanced-client.options';
 
@@ -15,9 +15,11 @@ export interface TransportClient {
 
 type TransportClientFactory = (endpoint: ServiceEndpoint, options: BalancedClientOptions) => TransportClient;
 
+const bracket = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
 /**
- * One factory per transport (no switch). A transport without a client yet is `null`: the
- * balanced client fails at startup naming it.
+ * One factory per transport (no switch), building the client for one instance's endpoint
+ * as advertised in the registry.
  */
 export const TRANSPORT_CLIENTS = {
   tcp: (endpoint, options) => new TcpClient({ host: endpoint.host, port: endpoint.port, timeoutMs: options.timeoutMs }),
@@ -28,8 +30,29 @@ export const TRANSPORT_CLIENTS = {
       timeoutMs: options.timeoutMs,
       hmacKey: options.udpHmacKey,
     }) as unknown as TransportClient,
-  grpc: null,
-  mqtt: null,
-  ws: null,
-  http: null,
+  grpc: (endpoint, options) =>
+    new GrpcClient({
+      url: endpoint.url ?? `${bracket(endpoint.host)}:${endpoint.port}`,
+      package: endpoint.grpcPackage,
+      methods: endpoint.grpcMethods,
+      timeoutMs: options.timeoutMs,
+    }) as unknown as TransportClient,
+  // NOTE: the instance's own topic base makes exactly one instance handle each request.
+  mqtt: (endpoint, options) =>
+    new MqttClient({
+      url: endpoint.url ?? `mqtt://${bracket(endpoint.host)}:${endpoint.port}`,
+      topicBase: endpoint.mqttTopicBase,
+      protocolVersion: endpoint.mqttProtocolVersion ?? 5,
+      timeoutMs: options.timeoutMs,
+    }) as unknown as TransportClient,
+  ws: (endpoint, options) =>
+    new WsClient({
+      url: endpoint.url ?? `ws://${bracket(endpoint.host)}:${endpoint.port}${endpoint.path ?? '/ws'}`,
+      timeoutMs: options.timeoutMs,
+    }) as unknown as TransportClient,
+  http: (endpoint, options) =>
+    new HttpClient({
+      url: endpoint.url ?? `http://${bracket(endpoint.host)}:${endpoint.port}`,
+      timeoutMs: options.timeoutMs,
+    }) as unknown as TransportClient,
 } satisfies Record<BalancedTransport, TransportClientFactory | null>;

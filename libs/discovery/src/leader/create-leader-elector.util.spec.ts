@@ -1,5 +1,6 @@
 import { InvalidRegistryUrlError } from '../errors/invalid-registry-url.error';
-import { UnsupportedRegistryError } from '../errors/unsupported-registry.error';
+import { EtcdLeaderElector } from './adapters/etcd-leader-elector';
+import { RedisLeaderElector } from './adapters/redis-leader-elector';
 import { FileLeaderElector } from './adapters/file-leader-elector';
 import { MemoryLeaderElector } from './adapters/memory-leader-elector';
 import { createLeaderElector } from './create-leader-elector.util';
@@ -31,8 +32,13 @@ describe(createLeaderElector.name, () => {
   });
 
   describe('unsupported and invalid URLs', () => {
-    it('should reject known backends without an adapter and unknown schemes', () => {
-      expect(() => createLeaderElector('etcd://127.0.0.1:2379')).toThrow(UnsupportedRegistryError);
+    it('should build server-backed electors and reject unknown schemes', async () => {
+      const etcd = createLeaderElector('etcd://127.0.0.1:2379');
+      expect(etcd).toBeInstanceOf(EtcdLeaderElector);
+      await etcd.close();
+      const redis = createLeaderElector('redis://127.0.0.1:6379');
+      expect(redis).toBeInstanceOf(RedisLeaderElector);
+      await redis.close();
       expect(() => createLeaderElector('zookeeper://x')).toThrow(InvalidRegistryUrlError);
     });
   });

@@ -5,3 +5,7 @@ export type { MemoryLeaderElectorOptions } from './adapters/memory-leader-electo
 export { MemoryLeaderStore, type MemoryLeaderStoreOptions } from './adapters/memory-leader.store';
 export { FileLeaderElector } from './adapters/file-leader-elector';
 export { FILE_LEADER_DEFAULT_POLL_INTERVAL_MS, type FileLeaderElectorOptions } from './adapters/file-leader-elector.options';
+export { RedisLeaderElector } from './adapters/redis-leader-elector';
+export { REDIS_LEADER_DEFAULT_RELIST_INTERVAL_MS, type RedisLeaderElectorOptions } from './adapters/redis-leader-elector.options';
+export { EtcdLeaderElector } from './adapters/etcd-leader-elector';
+export type { EtcdLeaderElectorOptions } from './adapters/etcd-leader-elector.options';

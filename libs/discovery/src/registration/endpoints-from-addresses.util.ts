@@ -46,6 +46,7 @@ export function endpointsFromAddresses(
       tls: false,
       grpcPackage: addresses.grpc.package,
       grpcServices: addresses.grpc.services,
+      grpcMethods: addresses.grpc.methods,
     });
   }
   if (addresses.mqtt) {
@@ -55,7 +56,8 @@ export function endpointsFromAddresses(
       host: url.hostname,
       port: Number(url.port || 1883),
       url: addresses.mqtt.url,
-      mqttTopicBase: '',
+      mqttTopicBase: addresses.mqtt.topicBase,
+      mqttProtocolVersion: addresses.mqtt.protocolVersion,
       tls: url.protocol === 'mqtts:',
     });
   }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidRegistryUrlError } from '../errors/invalid-registry-url.error';
-import { UnsupportedRegistryError } from '../errors/unsupported-registry.error';
+import { EtcdRegistryAdapter } from './adapters/etcd-registry.adapter';
+import { RedisRegistryAdapter } from './adapters/redis-registry.adapter';
 import { FileRegistryAdapter } from './adapters/file-registry.adapter';
 import { MemoryRegistryAdapter } from './adapters/memory-registry.adapter';
 import { createRegistry } from './create-registry.util';
@@ -42,13 +43,15 @@ describe(createRegistry.name, () => {
   });
 
   describe('unsupported and invalid URLs', () => {
-    it.each(['redis://localhost:6379', 'rediss://cache:6380/0', 'etcd://127.0.0.1:2379'])(
-      'should throw UnsupportedRegistryError for %s',
-      (url) => {
-        expect(() => createRegistry(url)).toThrow(UnsupportedRegistryError);
-        expect(() => createRegistry(url)).toThrow(/not available yet.*memory:\/\/, file:\/\//);
-      },
-    );
+    it.each([
+      ['redis://localhost:6379', RedisRegistryAdapter],
+      ['rediss://cache:6380/0', RedisRegistryAdapter],
+      ['etcd://127.0.0.1:2379', EtcdRegistryAdapter],
+    ])('should build the server-backed adapter for %s without connecting yet', async (url, type) => {
+      const registry = createRegistry(url);
+      expect(registry).toBeInstanceOf(type);
+      await registry.close();
+    });
 
     it.each(['', 'not a url', 'consul://x', '/var/registry', 'memory:', 'file:%zz', 'file://%zz'])(
       'should throw InvalidRegistryUrlError listing the valid schemes for %j',

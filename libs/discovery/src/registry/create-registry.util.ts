@@ -2,11 +2,15 @@ import { resolve } from 'node:path';
 import { InvalidRegistryUrlError } from '../errors/invalid-registry-url.error';
 import { UnsupportedRegistryError } from '../errors/unsupported-registry.error';
 import { parseBackendUrl } from '../utils/parse-backend-url.util';
+import { EtcdRegistryAdapter } from './adapters/etcd-registry.adapter';
+import type { EtcdRegistryOptions } from './adapters/etcd-registry.options';
 import { FileRegistryAdapter } from './adapters/file-registry.adapter';
 import type { FileRegistryOptions } from './adapters/file-registry.options';
 import { MemoryRegistryAdapter } from './adapters/memory-registry.adapter';
 import type { MemoryRegistryStoreOptions } from './adapters/memory-registry.options';
 import { MemoryRegistryStore } from './adapters/memory-registry.store';
+import { RedisRegistryAdapter } from './adapters/redis-registry.adapter';
+import type { RedisRegistryOptions } from './adapters/redis-registry.options';
 import type { ServiceRegistry } from './service-registry.interface';
 
 /**
@@ -26,6 +30,10 @@ export interface CreateRegistryOptions {
   memory?: MemoryRegistryStoreOptions;
   /** For `file://`: everything but the directory, which comes from the URL. */
   file?: Omit<FileRegistryOptions, 'directory'>;
+  /** For `redis://` and `rediss://`: everything but the URL (fields given here win over the URL's). */
+  redis?: Omit<RedisRegistryOptions, 'url'>;
+  /** For `etcd://`: everything but the URL (fields given here win over the URL's). */
+  etcd?: Omit<EtcdRegistryOptions, 'url'>;
 }
 
 type RegistryFactory = (target: string, url: string, options: CreateRegistryOptions) => ServiceRegistry;
@@ -50,9 +58,9 @@ const REGISTRY_FACTORIES = {
     if (target === '') throw new InvalidRegistryUrlError(url, REGISTRY_SCHEMES, 'file:// needs a directory');
     return new FileRegistryAdapter({ ...options.file, directory: resolve(target) });
   },
-  redis: null,
-  rediss: null,
-  etcd: null,
+  redis: (_target, url, options) => new RedisRegistryAdapter({ ...options.redis, url }),
+  rediss: (_target, url, options) => new RedisRegistryAdapter({ ...options.redis, url }),
+  etcd: (_target, url, options) => new EtcdRegistryAdapter({ ...options.etcd, url }),
 } as const satisfies Record<RegistryScheme, RegistryFactory | null>;
 
 const REGISTRY_SCHEMES = Object.keys(REGISTRY_FACTORIES) as RegistryScheme[];
@@ -66,10 +74,16 @@ const AVAILABLE_SCHEMES = REGISTRY_SCHEMES.filter((scheme) => REGISTRY_FACTORIES
  *   created with that URL (several apps or owners in one process, e.g. in tests);
  * - `file:///absolute/dir` or `file://relative/dir` (resolved against the working
  *   directory): the file-backed registry shared by processes on this machine;
- * - `redis://`, `rediss://`, `etcd://`: known, not available yet (`UnsupportedRegistryError`).
+ * - `redis://[[user][:password]@]host[:port][/db][?prefix=<p>]` (`rediss://` for TLS): the
+ *   Redis registry (needs the `ioredis` package);
+ * - `etcd://[user:password@]host:port[,host:port...][?prefix=<p>&tls=true]`: the etcd
+ *   registry (needs the `etcd3` package).
+ *
+ * Redis and etcd adapters connect on their first call, not here.
  *
  * @throws InvalidRegistryUrlError for an unparsable URL or unknown scheme (lists the valid ones).
  * @throws UnsupportedRegistryError for a known backend without an adapter yet.
+ * @throws RedisDriverMissingError / EtcdDriverMissingError when the backend's package is not installed.
  * @publicApi
  */
 export function createRegistry(url: string, options: CreateRegistryOptions = {}): ServiceRegistry {

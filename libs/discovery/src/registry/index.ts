@@ -15,3 +15,13 @@ export {
   FILE_REGISTRY_DEFAULT_SWEEP_INTERVAL_MS,
   type FileRegistryOptions,
 } from './adapters/file-registry.options';
+export { RedisRegistryAdapter } from './adapters/redis-registry.adapter';
+export { REDIS_REGISTRY_DEFAULT_RELIST_INTERVAL_MS, type RedisRegistryOptions } from './adapters/redis-registry.options';
+export { REDIS_DEFAULT_PREFIX, REDIS_DEFAULT_REQUEST_TIMEOUT_MS, type RedisConnectionOptions } from './adapters/redis-connection.options';
+export { RedisUnavailableError } from './adapters/redis-unavailable.error';
+export { RedisDriverMissingError } from './adapters/redis-driver-missing.error';
+export { EtcdRegistryAdapter } from './adapters/etcd-registry.adapter';
+export type { EtcdRegistryOptions } from './adapters/etcd-registry.options';
+export { ETCD_DEFAULT_PREFIX, ETCD_DEFAULT_REQUEST_TIMEOUT_MS, type EtcdConnectionOptions } from './adapters/etcd-connection.options';
+export { EtcdUnavailableError } from './adapters/etcd-unavailable.error';
+export { EtcdDriverMissingError } from './adapters/etcd-driver-missing.error';

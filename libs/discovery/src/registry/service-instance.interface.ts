@@ -32,8 +32,12 @@ export interface ServiceEndpoint {
   /** gRPC: proto package and the services this instance serves. */
   grpcPackage?: string;
   grpcServices?: string[];
+  /** gRPC: the method serving each endpoint pattern. */
+  grpcMethods?: Record<string, { service: string; method: string }>;
   /** MQTT: topic prefix under which this instance's patterns are subscribed. */
   mqttTopicBase?: string;
+  /** MQTT: protocol version the instance speaks to the broker (4 = 3.1.1, 5). */
+  mqttProtocolVersion?: 4 | 5;
   /** WebSocket: path on the HTTP server. */
   path?: string;
 }

@@ -15,8 +15,15 @@ export interface BoundAddresses {
     url: string;
     package: string;
     services: string[];
+    /** gRPC method of each endpoint pattern. */
+    methods: Record<string, { service: string; method: string }>;
     /** The .proto clients load: yours, or the generated JSON proto written to a temp file. */
     protoPath: string | string[];
   };
-  mqtt?: { url: string };
+  mqtt?: {
+    url: string;
+    /** Prefix of this instance's own topics: `<topicBase>/<pattern>`. */
+    topicBase: string;
+    protocolVersion: 4 | 5;
+  };
 }

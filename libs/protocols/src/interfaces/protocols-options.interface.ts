@@ -83,6 +83,18 @@ export interface GrpcListenerOptions extends ListenerOptions {
 export interface MqttListenerOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
   url: string;
+  /**
+   * Topic prefix only this instance subscribes to (`<instanceTopicBase>/<pattern>`), so a
+   * balanced client can address exactly one instance. Default `orion/i/<random id>`.
+   */
+  instanceTopicBase?: string;
+  /**
+   * Subscribe the plain pattern topics as MQTT 5 shared subscriptions
+   * (`$share/<sharedGroup>/<pattern>`), so the broker hands each plain request or event to
+   * one instance of the group instead of all. Default: plain subscriptions (every instance
+   * gets every message, as with Nest).
+   */
+  sharedGroup?: string;
   username?: string;
   password?: string;
   clientId?: string;

@@ -17,7 +17,11 @@ export interface EmbeddedMqttBroker {
 export async function startEmbeddedMqttBroker(options: { host?: string; port?: number } = {}): Promise<EmbeddedMqttBroker> {
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
-  const server = createServer((socket) => broker.handle(socket));
+  // NOTE: no Nagle: with delayed ACKs it stalls small request/reply packets ~40 ms.
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

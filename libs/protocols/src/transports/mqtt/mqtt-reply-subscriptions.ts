@@ -5,7 +5,12 @@ export interface ReplySubscription {
   readonly topic: string;
   count: number;
   readonly ready: Promise<void>;
+  /** Pending unsubscribe after the last user left. */
+  linger?: NodeJS.Timeout;
 }
+
+/** How long an unused reply subscription is kept, so steady traffic does not churn SUBSCRIBE/UNSUBSCRIBE. */
+const REPLY_SUBSCRIPTION_LINGER_MS = 30_000;
 
 /** Largest QoS a broker may grant; SUBACK codes from 0x80 up are refusals. */
 const MAX_GRANTED_QOS = 2;
@@ -38,6 +43,8 @@ export class MqttReplySubscriptions {
       this.byTopic.set(topic, created);
       subscription = created;
     }
+    clearTimeout(subscription.linger);
+    subscription.linger = undefined;
     subscription.count++;
     return subscription;
   }
@@ -45,6 +52,12 @@ export class MqttReplySubscriptions {
   /** Leaves a subscription; the last one out unsubscribes (when it is still the current one). */
   release(subscription: ReplySubscription): void {
     subscription.count--;
+    if (subscription.count > 0 || this.byTopic.get(subscription.topic) !== subscription) return;
+    subscription.linger = setTimeout(() => this.leave(subscription), REPLY_SUBSCRIPTION_LINGER_MS);
+    subscription.linger.unref();
+  }
+
+  private leave(subscription: ReplySubscription): void {
     if (subscription.count > 0 || this.byTopic.get(subscription.topic) !== subscription) return;
     this.byTopic.delete(subscription.topic);
     if (!this.connection.connected) return;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ServerMqtt, type MessageHandler } from '@nestjs/microservices';
 import type { MqttClient, IClientPublishOptions } from 'mqtt';
@@ -44,6 +45,10 @@ export class MqttServer extends ServerMqtt {
   private readonly maxPayloadBytes: number;
   /** Messages dropped because they were unusable and carried no reply address. */
   droppedMessages = 0;
+  /** Prefix of this instance's own topics (`<topicBase>/<pattern>`). */
+  readonly topicBase: string;
+  readonly protocolVersion: 4 | 5;
+  private readonly sharedGroup?: string;
 
   constructor(options: MqttListenerOptions) {
     const maxPayloadBytes = options.maxPayloadBytes ?? MQTT_DEFAULT_MAX_PAYLOAD_BYTES;
@@ -59,6 +64,32 @@ export class MqttServer extends ServerMqtt {
       ...(protocolVersion === 5 ? { properties: { maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, maxPayloadBytes * 4 + 65_536) } } : {}),
     });
     this.maxPayloadBytes = maxPayloadBytes;
+    this.protocolVersion = protocolVersion;
+    this.topicBase = options.instanceTopicBase ?? `orion/i/${randomBytes(6).toString('hex')}`;
+    this.sharedGroup = options.sharedGroup;
+  }
+
+  /** mqtt.js with Nagle's algorithm off on every (re)connection: it stalls small replies ~40 ms. */
+  override async createMqttClient(): Promise<MqttClient> {
+    const client = (await super.createMqttClient()) as MqttClient;
+    const noDelay = () => (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
+    client.on('connect', noDelay);
+    noDelay();
+    return client;
+  }
+
+  /**
+   * Subscribes every pattern twice: the plain topic (shared when `sharedGroup` is set) for
+   * callers that do not pick an instance, and `<topicBase>/<pattern>` for those that do.
+   */
+  override bindEvents(mqttClient: MqttClient): void {
+    mqttClient.on('message', this.getMessageHandler(mqttClient).bind(this));
+    for (const [pattern, handler] of this.messageHandlers) {
+      const qos = (handler.extras as { qos?: 0 | 1 | 2 } | undefined)?.qos;
+      const options = { qos: qos ?? 1 };
+      const plain = this.sharedGroup ? `$share/${this.sharedGroup}/${pattern}` : pattern;
+      mqttClient.subscribe([plain, `${this.topicBase}/${pattern}`], options);
+    }
   }
 
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
@@ -103,9 +134,11 @@ export class MqttServer extends ServerMqtt {
       ...normalizeHeaders(packet.properties?.userProperties),
     };
     const context = new MqttMessageContext(channel, originalPacket ?? {}, headers, requestId);
-    const handler = this.getHandlerByPattern(channel);
-    if (!handler) return refuse(ProtocolError.notFound(noEndpointMessage(channel)), requestId);
-    if (requestId === undefined) return this.handleEvent(channel, { pattern: channel, data: envelope.data }, context);
+    // A message on this instance's own topic routes like the plain pattern.
+    const pattern = channel.startsWith(`${this.topicBase}/`) ? channel.slice(this.topicBase.length + 1) : channel;
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) return refuse(ProtocolError.notFound(noEndpointMessage(pattern)), requestId);
+    if (requestId === undefined) return this.handleEvent(pattern, { pattern, data: envelope.data }, context);
     return this.handleRequest(
       context,
       async () => this.transformToObservable(await handler(envelope.data, context)),

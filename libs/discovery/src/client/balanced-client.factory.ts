@@ -39,9 +39,6 @@ export function createBalancedClient(
       `BalancedClientsModule: unknown transport '${options.transport}' for '${options.service}'; valid: ${Object.keys(TRANSPORT_CLIENTS).join(', ')}`,
     );
   }
-  if (TRANSPORT_CLIENTS[options.transport] === null) {
-    throw new Error(`BalancedClientsModule: transport '${options.transport}' has no client yet`);
-  }
   if (options.strategy !== undefined) createStrategy(options.strategy as never);
   if (typeof options.registry === 'string') return new OwningBalancedClientProxy(options, createRegistry(options.registry));
   const registry = options.registry ?? sharedRegistry;

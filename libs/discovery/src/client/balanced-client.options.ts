@@ -75,6 +75,14 @@ export interface BalancedClientOptions {
   panicThresholdPercent?: number;
   /** Registry to watch. Default: the one of `ServiceDiscoveryModule`. */
   registry?: string | ServiceRegistry;
+  /**
+   * Builds the per-instance client instead of the transport's own (escape hatch: custom
+   * transports, or the simulated instances of `@orion/discovery/testing`).
+   */
+  clientFactory?: (
+    endpoint: import('../registry/service-instance.interface').ServiceEndpoint,
+    instance: import('../registry/service-instance.interface').ServiceInstance,
+  ) => import('./transport-clients').TransportClient;
   /** Shared secret for UDP datagrams (see the UDP transport). */
   udpHmacKey?: string;
   /**

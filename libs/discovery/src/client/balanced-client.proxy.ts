@@ -13,12 +13,28 @@ import type { BalancedClientStats, BroadcastResult } from './balanced-client-sta
 import { errorKind, isApplicationError, isRetryable } from './call-classification.util';
 import { CallCounters } from './call-counters';
 import { InstanceClients } from './instance-clients';
+import type { TransportClient } from './transport-clients';
 import { BalancedClientMetrics } from './balanced-client.metrics';
 import { OutlierDetector } from './outlier-detector';
 import { RegistryView } from './registry-view';
 import { RetryBudget } from './retry-budget';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What one attempt does with the chosen instance's client. */
+type Invoke = (client: TransportClient, timeoutMs: number) => Observable<unknown>;
+
+/**
+ * A balanced HTTP request (transport `http`).
+ *
+ * @publicApi
+ */
+export interface BalancedHttpRequest {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 /**
  * A Nest `ClientProxy` for a whole service: each call picks a healthy instance from the
@@ -101,7 +117,7 @@ export class BalancedClientProxy extends ClientProxy {
             return {
               instanceId: instance.id,
               ok: true,
-              value: (await this.attempt(instance, pattern, data, options, false, options.timeoutMs ?? this.timeoutMs)) as T,
+              value: (await this.attempt(instance, this.sender(pattern, data, options), options.timeoutMs ?? this.timeoutMs)) as T,
             };
           } catch (error) {
             return { instanceId: instance.id, ok: false, error: error as Error };
@@ -119,8 +135,32 @@ export class BalancedClientProxy extends ClientProxy {
       const leader = await this.leaderElector.current(group);
       const instance = leader && this.view.instances.find((i) => i.id === leader.leaderId);
       if (!instance) throw ProtocolError.unavailable(`no reachable leader of '${group}' in '${this.options.service}'`);
-      return (await this.attempt(instance, pattern, data, options, false, options.timeoutMs ?? this.timeoutMs)) as TResult;
+      return (await this.attempt(instance, this.sender(pattern, data, options), options.timeoutMs ?? this.timeoutMs)) as TResult;
     });
+  }
+
+  /**
+   * A balanced HTTP request to any route (transport `http`): resolves with
+   * `{ status, headers, body }`; non-2xx answers fail with a `ProtocolError`.
+   */
+  request<TBody = unknown>(
+    request: BalancedHttpRequest,
+    options: BalancedCallOptions = {},
+  ): Observable<{ status: number; headers: Record<string, string>; body: TBody }> {
+    if (this.options.transport !== 'http') throw new Error(`request() needs transport 'http', not '${this.options.transport}'`);
+    const invoke: Invoke = (client, timeoutMs) => {
+      const http = client as TransportClient & { request(r: BalancedHttpRequest & { timeoutMs: number }): Observable<unknown> };
+      return http.request({ ...request, headers: { ...request.headers, ...options.headers }, timeoutMs });
+    };
+    return defer(() =>
+      from(
+        this.balance(`${request.method} ${request.path}`, invoke, options) as Promise<{
+          status: number;
+          headers: Record<string, string>;
+          body: TBody;
+        }>,
+      ),
+    );
   }
 
   /**
@@ -165,6 +205,10 @@ export class BalancedClientProxy extends ClientProxy {
     return (await this.call(packet.pattern as string, packet.data, {}, true)) as T;
   }
 
+  private sender(pattern: string, data: unknown, options: BalancedCallOptions): Invoke {
+    return (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers: options.headers });
+  }
+
   private get serviceLabels() {
     return { service: this.options.service, transport: this.options.transport };
   }
@@ -177,7 +221,16 @@ export class BalancedClientProxy extends ClientProxy {
     return this.options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
   }
 
-  private async call(pattern: string, data: unknown, options: BalancedCallOptions, isEvent = false): Promise<unknown> {
+  private call(pattern: string, data: unknown, options: BalancedCallOptions, isEvent = false): Promise<unknown> {
+    const headers = options.headers;
+    const invoke: Invoke = isEvent
+      ? (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers })
+      : (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
+    return this.balance(pattern, invoke, options);
+  }
+
+  /** Picks, attempts, and retries `invoke` under the deadline and the retry budget. */
+  private async balance(what: string, invoke: Invoke, options: BalancedCallOptions): Promise<unknown> {
     await this.connect();
     const deadline = Date.now() + (options.timeoutMs ?? this.timeoutMs);
     const retry = { ...this.options.retry, ...options.retry };
@@ -188,13 +241,13 @@ export class BalancedClientProxy extends ClientProxy {
     let lastError: ProtocolError | undefined;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${pattern}' ran out of time`);
+      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${what}' ran out of time`);
       const instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
       if (!instance)
         throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${this.options.service}' serves ${this.options.transport}`);
       tried.add(instance.id);
       try {
-        return await this.attempt(instance, pattern, data, options, isEvent, Math.min(remaining, retry.attemptTimeoutMs ?? remaining));
+        return await this.attempt(instance, invoke, Math.min(remaining, retry.attemptTimeoutMs ?? remaining));
       } catch (error) {
         const failure = error as ProtocolError;
         if (isApplicationError(failure) || attempt >= maxAttempts || !isRetryable(failure, retry.isIdempotent === true)) throw failure;
@@ -213,14 +266,7 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   /** One attempt on one instance, with bookkeeping for the strategy, stats and ejection. */
-  private async attempt(
-    instance: ServiceInstance,
-    pattern: string,
-    data: unknown,
-    options: BalancedCallOptions,
-    isEvent: boolean,
-    timeoutMs: number,
-  ) {
+  private async attempt(instance: ServiceInstance, invoke: Invoke, timeoutMs: number) {
     const client = this.clients.get(instance);
     const started = performance.now();
     this.picker.recordStart(instance);
@@ -228,10 +274,7 @@ export class BalancedClientProxy extends ClientProxy {
     this.metrics?.requests.inc(this.instanceLabels(instance));
     this.metrics?.inFlight.inc(this.instanceLabels(instance));
     try {
-      const call = isEvent
-        ? client.emit(pattern, data, { timeoutMs, headers: options.headers })
-        : client.send(pattern, data, { timeoutMs, headers: options.headers });
-      const result = await lastValueFrom(call, { defaultValue: undefined });
+      const result = await lastValueFrom(invoke(client, timeoutMs), { defaultValue: undefined });
       this.finish(instance, started, undefined);
       return result;
     } catch (raw) {

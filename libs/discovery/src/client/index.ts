@@ -13,3 +13,4 @@ export { RetryBudget } from './retry-budget';
 export { OutlierDetector } from './outlier-detector';
 export { TRANSPORT_CLIENTS, type TransportClient } from './transport-clients';
 export { BalancedClientMetrics } from './balanced-client.metrics';
+export type { BalancedHttpRequest } from './balanced-client.proxy';

@@ -24,9 +24,9 @@ export class InstanceClients {
     const existing = this.clients.get(instance.id);
     if (existing?.key === key) return existing.client;
     if (existing) this.closeOne(instance.id);
-    const factory = TRANSPORT_CLIENTS[this.options.transport];
-    if (!factory) throw new Error(`transport '${this.options.transport}' has no client`);
-    const client = factory(endpoint, this.options);
+    const client = this.options.clientFactory
+      ? this.options.clientFactory(endpoint, instance)
+      : TRANSPORT_CLIENTS[this.options.transport](endpoint, this.options);
     this.clients.set(instance.id, { key, client });
     return client;
   }

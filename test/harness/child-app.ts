@@ -23,8 +23,10 @@ export class ChildApp {
   }
 
   /** Starts `script` (a .ts file under test/) with extra env and waits for its ready event. */
-  static async start(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ChildApp> {
-    const child = spawn(process.execPath, ['-r', REGISTER, script], {
+  static async start(script: string, env: Record<string, string>, timeoutMs = 20_000, prefix: string[] = []): Promise<ChildApp> {
+    // `prefix` runs the app through another program, e.g. `ip netns exec <ns>` (which execs, keeping the pid).
+    const [command, ...args] = [...prefix, process.execPath, '-r', REGISTER, script];
+    const child = spawn(command, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,3 +19,4 @@ export { DEFAULT_LEADER_GROUP } from './leader/leader.constants';
 export * from './client';
 export { getBalancedClientToken } from './utils/get-balanced-client-token.util';
 export { InjectBalancedClient } from './decorators/inject-balanced-client.decorator';
+export * from './autoscale';

@@ -12,3 +12,6 @@ export { ProtocolExceptionFilter, GRPC_ERROR_TRAILER } from './filters/protocol-
 export { UnknownRouteFilter } from './filters/unknown-route.filter';
 export * from './transports';
 export * from './logging';
+export * from './metrics';
+export * from './bridge';
+export * from './tls';

@@ -6,6 +6,8 @@ import { MiddlewareChainInterceptor } from './middleware/middleware-chain.interc
 import { ProtocolTimings } from './middleware/protocol-timings';
 import { ProtocolsExplorer } from './protocols.explorer';
 import { ProtocolsRuntime } from './protocols.runtime';
+import { ProtocolMetrics } from './metrics/protocol-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 
 /**
  * Serves `@Endpoint` handlers over the configured protocols. Import once, in the root
@@ -16,7 +18,23 @@ import { ProtocolsRuntime } from './protocols.runtime';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [MiddlewareResolver, MiddlewareChainInterceptor, ProtocolTimings, ProtocolsExplorer, ProtocolsRuntime],
-  exports: [PROTOCOLS_MODULE_OPTIONS, MiddlewareResolver, MiddlewareChainInterceptor, ProtocolTimings, ProtocolsExplorer, ProtocolsRuntime],
+  providers: [
+    MiddlewareResolver,
+    MiddlewareChainInterceptor,
+    ProtocolTimings,
+    ProtocolsExplorer,
+    ProtocolsRuntime,
+    ProtocolMetrics,
+    MetricsController,
+  ],
+  exports: [
+    PROTOCOLS_MODULE_OPTIONS,
+    MiddlewareResolver,
+    MiddlewareChainInterceptor,
+    ProtocolTimings,
+    ProtocolsExplorer,
+    ProtocolsRuntime,
+    ProtocolMetrics,
+  ],
 })
 export class ProtocolsModule extends ConfigurableModuleClass {}

@@ -18,6 +18,8 @@ import { TcpServer } from './transports/tcp/tcp.server';
 import { UdpServer } from './transports/udp/udp.server';
 import { WsServer } from './transports/ws/ws.server';
 import { applyHttpInputLimits } from './utils/http-input-limits.util';
+import { isHttpsServer, useHttpsServer } from './tls/https-server.util';
+import { httpsOptionsFrom } from './tls/tls-material.util';
 
 function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
   const host = options.host ?? '127.0.0.1';
@@ -36,6 +38,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
       protoPath: options.protoPath,
       isJsonEnvelope: false,
       maxMessageBytes: options.maxMessageBytes,
+      tls: options.tls,
     });
     return { server, host, packageName: options.package, services, methods, protoPath: options.protoPath };
   }
@@ -53,6 +56,7 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
     packageDefinition,
     isJsonEnvelope: true,
     maxMessageBytes: options.maxMessageBytes,
+    tls: options.tls,
   });
   return { server, host, packageName, services, methods, protoPath };
 }
@@ -62,12 +66,18 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
  * UDP, gRPC, MQTT) and resolves with the addresses actually bound. Call it instead of
  * `app.listen()`. Rejects, naming the listener, if any fails to start.
  *
+ * TLS: certificate files named in the options are read here, before anything starts (a
+ * missing or unusable one throws `InvalidTlsOptionError` naming the option). With
+ * `http.tls`, the app gets an HTTPS server here, so call it before `app.init()`.
+ *
  * @publicApi
  */
 export async function startProtocols(app: INestApplication): Promise<BoundAddresses> {
   const options = app.get<ProtocolsModuleOptions>(PROTOCOLS_MODULE_OPTIONS, { strict: false });
   const explorer = app.get(ProtocolsExplorer, { strict: false });
   const addresses: BoundAddresses = {};
+  // HTTPS first: the server is replaced before anything binds to it (WebSocket shares it).
+  if (options.http?.tls) useHttpsServer(app, httpsOptionsFrom(options.http.tls, 'http.tls'));
   // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).
   if (options.http) applyHttpInputLimits(app, options.http);
 
@@ -92,19 +102,29 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   if (options.http) {
     const host = options.http.host ?? '127.0.0.1';
     await app.listen(options.http.port ?? 0, host);
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    addresses.http = { host, port, url: `http://${host}:${port}` };
+    const server = app.getHttpServer();
+    const { port } = server.address() as AddressInfo;
+    addresses.http = { host, port, url: `${isHttpsServer(server) ? 'https' : 'http'}://${host}:${port}` };
   } else {
     await app.init();
   }
   if (ws && sharesHttp && addresses.http) ws.bindAddress(addresses.http.host, addresses.http.port);
   if (ws) addresses.ws = ws.address;
-  if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port };
+  if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port, tls: options.tcp?.tls !== undefined };
   if (udp) addresses.udp = { host: udp.address().address, port: udp.address().port };
   if (grpc) {
     const { host, packageName, services, methods, protoPath } = grpc;
     const port = grpc.server.port;
-    addresses.grpc = { host, port, url: `${host}:${port}`, package: packageName, services, methods, protoPath };
+    addresses.grpc = {
+      host,
+      port,
+      url: `${host}:${port}`,
+      tls: options.grpc?.tls !== undefined,
+      package: packageName,
+      services,
+      methods,
+      protoPath,
+    };
   }
   if (mqtt && options.mqtt) addresses.mqtt = { url: options.mqtt.url, topicBase: mqtt.topicBase, protocolVersion: mqtt.protocolVersion };
   app.get(ProtocolsRuntime, { strict: false }).markReady(addresses);

@@ -83,6 +83,11 @@ export interface BalancedClientOptions {
     endpoint: import('../registry/service-instance.interface').ServiceEndpoint,
     instance: import('../registry/service-instance.interface').ServiceInstance,
   ) => import('./transport-clients').TransportClient;
+  /**
+   * TLS for instances whose endpoint says `tls: true` (CA to trust, client certificate
+   * for mutual TLS). Plain endpoints ignore it.
+   */
+  tls?: import('@orion/protocols').ClientTlsOptions;
   /** Shared secret for UDP datagrams (see the UDP transport). */
   udpHmacKey?: string;
   /**

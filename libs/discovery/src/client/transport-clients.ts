@@ -17,12 +17,16 @@ type TransportClientFactory = (endpoint: ServiceEndpoint, options: BalancedClien
 
 const bracket = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
+/** The client's TLS options for an endpoint that speaks TLS (`{}` trusts the system CAs). */
+const tlsFor = (endpoint: ServiceEndpoint, options: BalancedClientOptions) => (endpoint.tls ? { tls: options.tls ?? {} } : {});
+
 /**
  * One factory per transport (no switch), building the client for one instance's endpoint
  * as advertised in the registry.
  */
 export const TRANSPORT_CLIENTS = {
-  tcp: (endpoint, options) => new TcpClient({ host: endpoint.host, port: endpoint.port, timeoutMs: options.timeoutMs }),
+  tcp: (endpoint, options) =>
+    new TcpClient({ host: endpoint.host, port: endpoint.port, timeoutMs: options.timeoutMs, ...tlsFor(endpoint, options) }),
   udp: (endpoint, options) =>
     new UdpClient({
       host: endpoint.host,
@@ -36,6 +40,7 @@ export const TRANSPORT_CLIENTS = {
       package: endpoint.grpcPackage,
       methods: endpoint.grpcMethods,
       timeoutMs: options.timeoutMs,
+      ...tlsFor(endpoint, options),
     }) as unknown as TransportClient,
   // NOTE: the instance's own topic base makes exactly one instance handle each request.
   mqtt: (endpoint, options) =>
@@ -44,15 +49,18 @@ export const TRANSPORT_CLIENTS = {
       topicBase: endpoint.mqttTopicBase,
       protocolVersion: endpoint.mqttProtocolVersion ?? 5,
       timeoutMs: options.timeoutMs,
+      ...tlsFor(endpoint, options),
     }) as unknown as TransportClient,
   ws: (endpoint, options) =>
     new WsClient({
       url: endpoint.url ?? `ws://${bracket(endpoint.host)}:${endpoint.port}${endpoint.path ?? '/ws'}`,
       timeoutMs: options.timeoutMs,
+      ...tlsFor(endpoint, options),
     }) as unknown as TransportClient,
   http: (endpoint, options) =>
     new HttpClient({
       url: endpoint.url ?? `http://${bracket(endpoint.host)}:${endpoint.port}`,
       timeoutMs: options.timeoutMs,
+      ...tlsFor(endpoint, options),
     }) as unknown as TransportClient,
 } satisfies Record<BalancedTransport, TransportClientFactory | null>;

@@ -15,22 +15,19 @@ export function endpointsFromAddresses(
   const host = (bound: string) => resolveAdvertiseHost(bound, advertiseHost);
   if (addresses.http) {
     const h = host(addresses.http.host);
-    endpoints.push({
-      protocol: 'http',
-      host: h,
-      port: addresses.http.port,
-      url: `http://${bracket(h)}:${addresses.http.port}`,
-      tls: false,
-    });
+    const isTls = addresses.http.url.startsWith('https:');
+    const url = `${isTls ? 'https' : 'http'}://${bracket(h)}:${addresses.http.port}`;
+    endpoints.push({ protocol: 'http', host: h, port: addresses.http.port, url, tls: isTls });
   }
   if (addresses.ws) {
     const h = host(addresses.ws.host);
-    const url = `ws://${bracket(h)}:${addresses.ws.port}${addresses.ws.path}`;
-    endpoints.push({ protocol: 'ws', host: h, port: addresses.ws.port, path: addresses.ws.path, url, tls: false });
+    const isTls = addresses.ws.url.startsWith('wss:');
+    const url = `${isTls ? 'wss' : 'ws'}://${bracket(h)}:${addresses.ws.port}${addresses.ws.path}`;
+    endpoints.push({ protocol: 'ws', host: h, port: addresses.ws.port, path: addresses.ws.path, url, tls: isTls });
   }
   if (addresses.tcp) {
     const h = host(addresses.tcp.host);
-    endpoints.push({ protocol: 'tcp', host: h, port: addresses.tcp.port, tls: false });
+    endpoints.push({ protocol: 'tcp', host: h, port: addresses.tcp.port, tls: addresses.tcp.tls === true });
   }
   if (addresses.udp) {
     const h = host(addresses.udp.host);
@@ -43,7 +40,7 @@ export function endpointsFromAddresses(
       host: h,
       port: addresses.grpc.port,
       url: `${bracket(h)}:${addresses.grpc.port}`,
-      tls: false,
+      tls: addresses.grpc.tls === true,
       grpcPackage: addresses.grpc.package,
       grpcServices: addresses.grpc.services,
       grpcMethods: addresses.grpc.methods,

@@ -6,13 +6,15 @@
 export interface BoundAddresses {
   http?: { host: string; port: number; url: string };
   ws?: { host: string; port: number; path: string; url: string };
-  tcp?: { host: string; port: number };
+  tcp?: { host: string; port: number; /** Listener speaks TLS. */ tls?: boolean };
   udp?: { host: string; port: number };
   grpc?: {
     host: string;
     port: number;
     /** `host:port`, as grpc-js clients take it. */
     url: string;
+    /** Listener speaks TLS. */
+    tls?: boolean;
     package: string;
     services: string[];
     /** gRPC method of each endpoint pattern. */

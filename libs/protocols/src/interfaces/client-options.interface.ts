@@ -1,3 +1,5 @@
+import type { ClientTlsOptions } from '../tls/tls.options';
+
 /**
  * Options shared by Orion's transport clients.
  *
@@ -26,4 +28,6 @@ export interface TcpClientOptions extends ClientCallOptions {
   host?: string;
   port: number;
   maxFrameBytes?: number;
+  /** Connect over TLS (to a `tcp` listener with `tls`). */
+  tls?: ClientTlsOptions;
 }

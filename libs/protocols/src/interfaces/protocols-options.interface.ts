@@ -1,6 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { ProtocolMiddleware } from './protocol-middleware.interface';
 import type { UdpListenerOptions } from '../transports/udp/udp.options';
+import type { ClientTlsOptions, TlsOptions } from '../tls/tls.options';
+import type { ProtocolMetricsOptions } from '../metrics/metrics.options';
 
 /**
  * A socket listener. `port: 0` binds any free port; the bound one is reported by
@@ -22,6 +24,12 @@ export interface HttpListenerOptions extends ListenerOptions {
    * 413 with a `RESOURCE_EXHAUSTED` error body. Default 1 MiB.
    */
   maxBodyBytes?: number;
+  /**
+   * Serve HTTPS. `startProtocols` gives the Nest app an HTTPS server before it starts; no
+   * `httpsOptions` at `NestFactory.create` are needed. A WebSocket listener that shares
+   * the HTTP server then serves `wss://` too.
+   */
+  tls?: TlsOptions;
 }
 
 /** @publicApi */
@@ -43,6 +51,11 @@ export interface WsListenerOptions {
   maxConnections?: number;
   /** Close a connection (code 1001) that sent nothing for this many ms. Default 0: never. */
   idleTimeoutMs?: number;
+  /**
+   * Serve `wss://` on the WebSocket listener's own port (needs `port`). A listener that
+   * shares the HTTP server follows `http.tls` instead.
+   */
+  tls?: TlsOptions;
 }
 
 /** @publicApi */
@@ -62,6 +75,8 @@ export interface TcpListenerOptions extends ListenerOptions {
   maxConnections?: number;
   /** Close a connection that sent nothing for this many ms. Default 0: never. */
   idleTimeoutMs?: number;
+  /** Serve TCP over TLS (Nest's framing inside the TLS stream); `TcpClient` takes `tls` to match. */
+  tls?: TlsOptions;
 }
 
 /** @publicApi */
@@ -77,6 +92,11 @@ export interface GrpcListenerOptions extends ListenerOptions {
   package?: string;
   /** Largest message received or sent, in bytes; larger ones end with RESOURCE_EXHAUSTED. Default 4 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Serve gRPC over TLS (`grpc.ServerCredentials.createSsl`); with `requestClientCert`,
+   * mutual TLS. Default: insecure credentials.
+   */
+  tls?: TlsOptions;
 }
 
 /** @publicApi */
@@ -97,6 +117,11 @@ export interface MqttListenerOptions {
   sharedGroup?: string;
   username?: string;
   password?: string;
+  /**
+   * TLS of the broker connection, for an `mqtts://` (or `wss://`) URL: the CA that signs
+   * the broker's certificate, and a client certificate when the broker requires one.
+   */
+  tls?: ClientTlsOptions;
   clientId?: string;
   /**
    * MQTT protocol version. Default 5: headers as user properties, replies to the
@@ -137,4 +162,9 @@ export interface ProtocolsModuleOptions {
   logRequests?: boolean;
   /** Name used in log contexts (`<serviceName>.<protocol>`). Default `app`. */
   serviceName?: string;
+  /**
+   * Prometheus metrics per endpoint and protocol, served on `GET /metrics` (see
+   * docs/metrics.md). Default: on when `http` is configured and prom-client is installed.
+   */
+  metrics?: boolean | ProtocolMetricsOptions;
 }

@@ -1,6 +1,7 @@
 import { catchError, throwError, timeout, type Observable } from 'rxjs';
 import { ProtocolError } from '../errors/protocol.error';
 import { fromErrorObject } from '../errors/to-protocol-error.util';
+import { tlsFailureMessage } from '../tls/tls-failure.util';
 
 /** Failures where the request surely never reached a handler: always safe to retry. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -18,6 +19,9 @@ export function isNotSentError(error: unknown): boolean {
 /** Maps what a transport client reports to a ProtocolError the caller can branch on. */
 export function toClientError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
+  // A failed TLS handshake: the server read no request.
+  const tlsFailure = tlsFailureMessage(error);
+  if (tlsFailure !== undefined) return ProtocolError.unavailable(tlsFailure, NOT_SENT_DETAILS);
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && NOT_SENT_CODES.has(code)) {
     return ProtocolError.unavailable(`connection failed: ${code}`, NOT_SENT_DETAILS);

@@ -1,4 +1,5 @@
 import type { ClientCallOptions } from '../../interfaces/client-options.interface';
+import type { ClientTlsOptions } from '../../tls/tls.options';
 
 /**
  * A gRPC method of the generated proto.
@@ -20,4 +21,6 @@ export interface GrpcClientOptions extends ClientCallOptions {
   package?: string;
   /** Method of each pattern. Patterns not listed may be given as `Service/Method`. */
   methods?: Record<string, GrpcClientMethod>;
+  /** Connect over TLS (`grpc.credentials.createSsl`); `cert` and `key` for mutual TLS. */
+  tls?: ClientTlsOptions;
 }

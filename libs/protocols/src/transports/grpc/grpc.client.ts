@@ -23,6 +23,7 @@ import {
 import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
 import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
 import { GRPC_ERROR_TRAILER } from './grpc-status.util';
+import { joinPem, loadClientTls, type ClientTlsMaterial } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'GrpcClient';
 /** A proto identifier: a service or method name. */
@@ -51,6 +52,8 @@ interface ActiveCall {
  *   UNAVAILABLE with `isRequestSent: false`. Failures arrive as `ProtocolError` with the
  *   server's code, message and details (from the `x-orion-error` trailer).
  * - `emit` is a unary call whose reply is ignored; it completes once the handler ran.
+ * - With `tls`, the channel uses `grpc.credentials.createSsl(ca, key, cert)`: an untrusted
+ *   server or a refused client certificate is UNAVAILABLE, naming the TLS reason.
  *
  * @publicApi
  */
@@ -58,6 +61,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   private readonly url: string;
   private readonly packageName: string;
   private readonly timeoutMs: number;
+  private readonly tls?: ClientTlsMaterial;
   private readonly methods = new Map<string, GrpcClientMethod>();
   private readonly active = new Set<ActiveCall>();
   private client?: grpc.Client;
@@ -80,6 +84,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     this.url = options.url;
     this.packageName = packageName;
     this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
+    if (options.tls) this.tls = loadClientTls(options.tls, 'tls');
   }
 
   /** Opens the channel (it connects on the first call). Memoised; reset by `close`. */
@@ -146,9 +151,17 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
 
   /** Builds the grpc-js client; the seam for tests and for TLS credentials or channel options. */
   protected createClient(url: string): grpc.Client {
-    return new grpc.Client(url, grpc.credentials.createInsecure(), {
+    const tls = this.tls;
+    const credentials = tls
+      ? grpc.credentials.createSsl(tls.ca ? joinPem(tls.ca) : null, tls.key, tls.cert, {
+          rejectUnauthorized: tls.rejectUnauthorized,
+        })
+      : grpc.credentials.createInsecure();
+    return new grpc.Client(url, credentials, {
       'grpc.max_receive_message_length': GRPC_DEFAULT_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': GRPC_DEFAULT_MAX_MESSAGE_BYTES,
+      // The name the server's certificate must carry, when it is not the target's host.
+      ...(tls?.servername ? { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername } : {}),
     });
   }
 

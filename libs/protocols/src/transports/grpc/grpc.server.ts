@@ -8,6 +8,8 @@ const malformedMessage = () => 'request is not a valid JsonMessage protobuf';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
 import { toGrpcStatus } from './grpc-status.util';
+import type { TlsOptions } from '../../tls/tls.options';
+import { joinPem, loadServerTls, type ServerTlsMaterial } from '../../tls/tls-material.util';
 
 /** @publicApi */
 export interface GrpcServerOptions {
@@ -21,6 +23,8 @@ export interface GrpcServerOptions {
   isJsonEnvelope: boolean;
   /** Largest message received or sent (bytes). Default 4 MiB. */
   maxMessageBytes?: number;
+  /** Serve over TLS; with `requestClientCert`, mutual TLS. Default: insecure. */
+  tls?: TlsOptions;
 }
 
 /** What a request that is no valid `JsonMessage` protobuf deserializes to (see `tolerateMalformed`). */
@@ -65,15 +69,22 @@ function encodeReply(value: unknown): { json: string } {
   }
 }
 
+/** grpc-js server credentials of a TLS listener: one key pair, client certificates checked with `requestClientCert`. */
+function sslCredentials(tls: ServerTlsMaterial): grpc.ServerCredentials {
+  const rootCerts = tls.ca ? joinPem(tls.ca) : null;
+  return grpc.ServerCredentials.createSsl(rootCerts, [{ private_key: tls.key, cert_chain: tls.cert }], tls.requestClientCert);
+}
+
 /**
  * Nest's gRPC transport that reports the port it bound (port 0 works), selects handlers
  * per protocol, and, with the generated proto, unwraps/wraps JSON payloads so handlers see
- * plain values.
+ * plain values. With `tls`, it serves over TLS (mutual TLS with `requestClientCert`).
  *
  * @publicApi
  */
 export class GrpcServer extends ServerGrpc {
   private boundPort = 0;
+  private readonly tls?: ServerTlsMaterial;
 
   constructor(private readonly grpcOptions: GrpcServerOptions) {
     super({
@@ -85,6 +96,8 @@ export class GrpcServer extends ServerGrpc {
         : grpcOptions.packageDefinition) as never,
       loader: { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
     });
+    // Read now, so a missing file fails when the listener is built, naming the option.
+    if (grpcOptions.tls) this.tls = loadServerTls(grpcOptions.tls, 'grpc.tls');
   }
 
   get port(): number {
@@ -102,8 +115,10 @@ export class GrpcServer extends ServerGrpc {
     const max = this.grpcOptions.maxMessageBytes ?? GRPC_DEFAULT_MAX_MESSAGE_BYTES;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${this.grpcOptions.host}:${this.grpcOptions.port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
-        error ? reject(error) : resolve(port),
+      server.bindAsync(
+        `${this.grpcOptions.host}:${this.grpcOptions.port}`,
+        this.tls ? sslCredentials(this.tls) : grpc.ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
       ),
     );
     return server;

@@ -1,9 +1,15 @@
 import type { ClientCallOptions } from '../../interfaces/client-options.interface';
+import type { ClientTlsOptions } from '../../tls/tls.options';
 
 /** @publicApi */
 export interface HttpClientOptions extends ClientCallOptions {
   /** Base URL of the HTTP listener: `http://127.0.0.1:3000` (a path prefix is kept). */
   url: string;
+  /**
+   * TLS of an `https://` URL: the CA that signs the server's certificate (default: Node's
+   * root CAs), a client certificate for mutual TLS.
+   */
+  tls?: ClientTlsOptions;
 }
 
 /**

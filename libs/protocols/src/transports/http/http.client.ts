@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { defer, map, Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS } from '../../protocols.constants';
@@ -19,11 +20,15 @@ import {
   HTTP_UNEXPECTED_STATUS,
 } from '../client.messages';
 import type { HttpClientOptions, HttpClientRequest, HttpClientResponse } from './http-client.options';
+import { createHttpsAgent, httpsRequest, type RawHttpRequest, type RawHttpResponse } from './https-request.util';
+import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'HttpClient';
 
 /**
- * A Nest `ClientProxy` over HTTP for Orion endpoints, on the global `fetch`.
+ * A Nest `ClientProxy` over HTTP for Orion endpoints: `http://` URLs on the global
+ * `fetch`, `https://` URLs on `node:https` with a keep-alive agent that holds the `tls`
+ * options (fetch cannot take a CA or a client certificate per request).
  *
  * - `send(pattern, data)` POSTs `data` as JSON to the pattern's default route
  *   (`orders.create` → `POST /orders/create`) and emits the reply body; `emit` does the
@@ -32,13 +37,16 @@ const CLIENT_NAME = 'HttpClient';
  * - Orion headers (correlation id, remaining budget) and per-call headers are HTTP
  *   headers; every call is aborted at its deadline (DEADLINE_EXCEEDED).
  * - A non-2xx answer is a `ProtocolError`: from Orion's JSON error body when there is one,
- *   else from the HTTP status. A refused connection is UNAVAILABLE with `isRequestSent: false`.
+ *   else from the HTTP status. A refused connection, or a failed TLS handshake, is
+ *   UNAVAILABLE with `isRequestSent: false`.
  *
  * @publicApi
  */
 export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatus> {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  /** The agent of an `https://` URL; `http://` goes through `fetch`. */
+  private readonly httpsAgent?: Agent;
   /** Requests in flight, aborted by `close`. */
   private readonly inFlight = new Set<AbortController>();
 
@@ -47,8 +55,11 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     if (!/^https?:\/\//i.test(options.url ?? '') || !URL.canParse(options.url)) {
       throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'url', 'an http:// or https:// URL'));
     }
+    const isHttps = /^https:\/\//i.test(options.url);
+    if (options.tls && !isHttps) throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'url', 'an https:// URL when tls is given'));
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
+    if (isHttps) this.httpsAgent = createHttpsAgent(options.tls ? clientTlsOptions(loadClientTls(options.tls, 'tls')) : {});
   }
 
   /** Nothing to open: `fetch` pools connections itself. Reports `connected`. */
@@ -57,17 +68,18 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     return Promise.resolve();
   }
 
-  /** Aborts the requests in flight (they end with UNAVAILABLE). Idempotent. */
+  /** Aborts the requests in flight (they end with UNAVAILABLE) and drops idle HTTPS connections. Idempotent. */
   close(): void {
     const requests = [...this.inFlight];
     this.inFlight.clear();
     for (const controller of requests) controller.abort(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
+    this.httpsAgent?.destroy();
     this._status$.next(ClientStatus.DISCONNECTED);
   }
 
-  /** `fetch` has no connection object to hand out: returns the global `fetch`. */
+  /** The `https.Agent` of an `https://` URL; for `http://`, the global `fetch` (no connection object to hand out). */
   unwrap<T>(): T {
-    return fetch as T;
+    return (this.httpsAgent ?? fetch) as T;
   }
 
   /** POSTs `data` to the default route of `pattern` and emits the reply body. */
@@ -156,11 +168,12 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     const headers = lowerCaseNames(outgoingHeaders(deadline, lowerCaseNames({ 'content-type': contentType, ...request.headers })));
     Object.assign(headers, timeoutHeader(deadline));
     const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
-    const response = await fetch(`${this.baseUrl}${path}`, { method: request.method.toUpperCase(), headers, body, signal });
-    const text = await response.text();
-    const responseHeaders = Object.fromEntries(response.headers.entries());
+    const init: RawHttpRequest = { method: request.method.toUpperCase(), headers, body, signal };
+    const url = `${this.baseUrl}${path}`;
+    const response = this.httpsAgent ? await httpsRequest(this.httpsAgent, url, init) : await fetchRequest(url, init);
+    const { text, headers: responseHeaders } = response;
     const isJson = /\bjson\b/i.test(responseHeaders['content-type'] ?? '');
-    if (!response.ok) throw errorFromResponse(response.status, response.statusText, text, isJson);
+    if (response.status < 200 || response.status > 299) throw errorFromResponse(response.status, response.statusText, text, isJson);
     if (text === '') return { status: response.status, headers: responseHeaders, body: null };
     if (!isJson) return { status: response.status, headers: responseHeaders, body: text };
     try {
@@ -181,6 +194,13 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     const cause = (error as { cause?: unknown } | null)?.cause;
     return toClientError(cause ?? error);
   }
+}
+
+/** One request on the global `fetch`, answer read whole. */
+async function fetchRequest(url: string, init: RawHttpRequest): Promise<RawHttpResponse> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers.entries()), text };
 }
 
 /** Header names in lower case (a later duplicate wins), empty values left out. */

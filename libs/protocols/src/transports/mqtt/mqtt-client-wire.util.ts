@@ -76,8 +76,11 @@ export function mqttConnectError(client: string, url: string, error: unknown): P
   if (error instanceof ProtocolError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = CLIENT_CONNECT_FAILED(client, url, error instanceof Error ? error.message : String(error));
-  if (typeof code === 'number' && BAD_CREDENTIALS.has(code)) return new ProtocolError('UNAUTHENTICATED', message);
-  if (typeof code === 'number' && NOT_AUTHORIZED.has(code)) return new ProtocolError('PERMISSION_DENIED', message);
+  // NOTE: a CONNACK refusal is about who connects, whatever its reason code: Mosquitto answers a
+  // wrong password with "not authorized" (5 / 0x87), others with "bad user name or password".
+  if (typeof code === 'number' && (BAD_CREDENTIALS.has(code) || NOT_AUTHORIZED.has(code))) {
+    return new ProtocolError('UNAUTHENTICATED', message);
+  }
   const mapped = toClientError(error);
   if (mapped.code === 'UNAVAILABLE' && mapped.details !== undefined) return mapped;
   return ProtocolError.unavailable(message, NOT_SENT_DETAILS);

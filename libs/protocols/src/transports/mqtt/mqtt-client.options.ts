@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import type { ClientCallOptions } from '../../interfaces/client-options.interface';
+import type { ClientTlsOptions } from '../../tls/tls.options';
 
 /** @publicApi */
 export interface MqttClientOptions extends ClientCallOptions {
@@ -11,6 +12,8 @@ export interface MqttClientOptions extends ClientCallOptions {
   topicBase?: string;
   username?: string;
   password?: string;
+  /** TLS of an `mqtts://` (or `wss://`) URL: the broker's CA, a client certificate when the broker requires one. */
+  tls?: ClientTlsOptions;
   /** Default `orion-client-<random>`. */
   clientId?: string;
 }

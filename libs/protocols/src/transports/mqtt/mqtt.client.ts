@@ -21,6 +21,7 @@ import {
   type MqttOutgoing,
 } from './mqtt-client-wire.util';
 import { MqttReplySubscriptions, type ReplySubscription } from './mqtt-reply-subscriptions';
+import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'MqttClient';
 /** MQTT 5 PUBACK reason "accepted, but no subscribers": nobody will answer the request. */
@@ -47,6 +48,8 @@ interface PendingCall {
  *   after a drop the next call connects again. Calls waiting when it drops end with
  *   UNAVAILABLE; an unreachable broker is UNAVAILABLE with `isRequestSent: false`; every
  *   call ends by its deadline.
+ * - `mqtts://` with `tls` (the broker's CA, a client certificate): a failed TLS handshake
+ *   is UNAVAILABLE naming the reason; credentials the broker refuses are UNAUTHENTICATED.
  *
  * @publicApi
  */
@@ -55,6 +58,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   private readonly options: MqttClientOptions;
   private readonly protocolVersion: 4 | 5;
   private readonly timeoutMs: number;
+  private readonly tlsOptions?: ClientTlsConnectOptions;
   private readonly pending = new Map<string, PendingCall>();
   private readonly listeners: Array<[string, Function]> = [];
   private mqtt?: MqttConnection;
@@ -77,6 +81,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     this.options = { ...options, topicBase: options.topicBase?.replace(/\/+$/, '') };
     this.protocolVersion = protocolVersion;
     this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
+    if (options.tls) this.tlsOptions = clientTlsOptions(loadClientTls(options.tls, 'tls'));
   }
 
   /** Connects to the broker (and, on MQTT 5, subscribes to the reply topic). Memoised; reset by `close` and on a drop. */
@@ -156,6 +161,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
 
   private async open(): Promise<MqttConnection> {
     const mqtt = await this.createConnection(this.options.url, {
+      ...this.tlsOptions,
       protocolVersion: this.protocolVersion,
       username: this.options.username,
       password: this.options.password,

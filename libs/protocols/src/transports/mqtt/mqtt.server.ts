@@ -10,6 +10,7 @@ import { normalizeHeaders } from '../../utils/headers.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
 import { servesProtocol } from '../serves-protocol.util';
 import { MqttMessageContext } from './mqtt-message.context';
+import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 
 /** Largest packet MQTT allows (the broker's own ceiling). */
 const MQTT_MAX_PACKET_SIZE = 268_435_455;
@@ -38,6 +39,9 @@ interface Envelope {
  * INVALID_ARGUMENT where there is a reply address (a response topic, or a request id that
  * can be read, even from a broken payload); otherwise it is dropped and counted.
  *
+ * TLS: an `mqtts://` URL with `tls` (CA of the broker, a client certificate when the broker
+ * requires one), plus `username`/`password` when the broker checks them.
+ *
  * @publicApi
  */
 export class MqttServer extends ServerMqtt {
@@ -59,6 +63,7 @@ export class MqttServer extends ServerMqtt {
       password: options.password,
       clientId: options.clientId,
       protocolVersion,
+      ...(options.tls ? clientTlsOptions(loadClientTls(options.tls, 'mqtt.tls')) : {}),
       // NOTE: MQTT 5 lets the broker keep huge packets from us at all. Payloads up to 4x the
       // limit still arrive and get a RESOURCE_EXHAUSTED answer; larger ones are the broker's to drop.
       ...(protocolVersion === 5 ? { properties: { maximumPacketSize: Math.min(MQTT_MAX_PACKET_SIZE, maxPayloadBytes * 4 + 65_536) } } : {}),

@@ -3,7 +3,9 @@ import type { Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
 import type { CallOptions, TcpClientOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
-import { withDeadline } from '../client-call.util';
+import { toClientError, withDeadline } from '../client-call.util';
+import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
+import { tlsFailureMessage } from '../../tls/tls-failure.util';
 
 /** Carries one call's deadline and headers from `send`/`emit` to `createPacket`. */
 class OutgoingCall {
@@ -19,18 +21,27 @@ class OutgoingCall {
  * dead server ends with UNAVAILABLE or DEADLINE_EXCEEDED, never hangs), and Orion headers
  * (correlation id, remaining budget, per-call headers) in the packet metadata.
  *
+ * With `tls` it connects over TLS and counts as connected once the handshake is done; a
+ * failed handshake (untrusted server, client certificate refused) fails the calls with
+ * UNAVAILABLE, `isRequestSent: false`, naming the reason.
+ *
  * @publicApi
  */
 export class TcpClient extends ClientTCP {
   private readonly timeoutMs: number;
+  private readonly isTls: boolean;
+  /** The TLS failure reported on the current socket, given to the calls its close fails. */
+  private tlsFailure?: Error;
 
   constructor(options: TcpClientOptions) {
     super({
       host: options.host ?? '127.0.0.1',
       port: options.port,
       maxBufferSize: options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES,
+      ...(options.tls ? { tlsOptions: clientTlsOptions(loadClientTls(options.tls, 'tls')) } : {}),
     });
     this.timeoutMs = options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
+    this.isTls = options.tls !== undefined;
   }
 
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
@@ -49,6 +60,29 @@ export class TcpClient extends ClientTCP {
     const packet = super.createPacket(pattern, call.data);
     packet.metadata = outgoingHeaders(call.deadline, { ...packet.metadata, ...call.headers });
     return packet;
+  }
+
+  override handleError(error: unknown): void {
+    // NOTE: a TLS failure is the calls' answer (see handleClose), not a client error to log.
+    if (tlsFailureMessage(error) === undefined) return super.handleError(error);
+    this.tlsFailure = error as Error;
+  }
+
+  override handleClose(): void {
+    const failure = this.tlsFailure;
+    this.tlsFailure = undefined;
+    if (failure) {
+      // TLS 1.3 reports a refused client certificate after the handshake: calls already written get its reason.
+      const callbacks = [...this.routingMap.values()];
+      this.routingMap.clear();
+      for (const callback of callbacks) callback({ err: toClientError(failure), isDisposed: true });
+    }
+    super.handleClose();
+  }
+
+  /** Over TLS, connected means the handshake is done, so an untrusted server fails `connect()`. */
+  protected override connect$(instance: unknown, errorEvent = 'error', connectEvent = 'connect'): Observable<unknown> {
+    return super.connect$(instance, errorEvent, this.isTls && connectEvent === 'connect' ? 'secureConnect' : connectEvent);
   }
 
   override createSocket(): ReturnType<ClientTCP['createSocket']> {

@@ -5,6 +5,7 @@ import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../proto
 import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
+import { loadServerTls, serverTlsOptions } from '../../tls/tls-material.util';
 import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
 
 const PACKET_SHAPE = '{id?, pattern, data, metadata?}';
@@ -19,20 +20,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * than waited on: strict framing with a size limit checked on the length prefix and a
  * frame timeout (see `TcpFrameSocket`), INVALID_ARGUMENT for packets of the wrong shape,
  * NOT_FOUND in Orion's error shape for unknown patterns, a connection limit and an idle
- * timeout.
+ * timeout. With `tls`, Nest's TLS server carries the same framing (mutual TLS with
+ * `requestClientCert`).
  *
  * @publicApi
  */
 export class TcpServer extends ServerTCP {
   /** Events dropped because no handler serves their pattern or they were no packet. */
   droppedMessages = 0;
-  /** Connections closed for bad framing or because `maxConnections` was reached. */
+  /** Connections closed for bad framing, a TLS handshake that failed (`tlsClientError`), or because `maxConnections` was reached. */
   refusedConnections = 0;
   private readonly frameOptions: TcpFrameSocketOptions;
   private readonly idleTimeoutMs: number;
 
   constructor(options: TcpListenerOptions = {}) {
-    super({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    super({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      ...(options.tls ? { tlsOptions: serverTlsOptions(loadServerTls(options.tls, 'tcp.tls')) } : {}),
+    });
     this.frameOptions = {
       maxFrameLength: options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES,
       frameTimeoutMs: options.frameTimeoutMs ?? TCP_DEFAULT_FRAME_TIMEOUT_MS,
@@ -46,6 +52,11 @@ export class TcpServer extends ServerTCP {
     // NOTE: Node closes connections beyond `maxConnections` as soon as they are accepted.
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
     this.server.on('drop', () => this.refusedConnections++);
+    // NOTE: a handshake that fails (the client does not trust us, sends no certificate under mutual TLS) is the client's problem: debug only.
+    this.server.on('tlsClientError', (error: Error) => {
+      this.refusedConnections++;
+      this.logger.debug?.(`TCP TLS handshake refused: ${error.message}`);
+    });
   }
 
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {

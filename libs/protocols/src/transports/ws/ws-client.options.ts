@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import type { ClientCallOptions } from '../../interfaces/client-options.interface';
+import type { ClientTlsOptions } from '../../tls/tls.options';
 
 /** @publicApi */
 export interface WsClientOptions extends ClientCallOptions {
@@ -7,6 +8,8 @@ export interface WsClientOptions extends ClientCallOptions {
   url: string;
   /** Largest frame sent or received (bytes); a larger request fails with RESOURCE_EXHAUSTED before it is sent. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /** TLS of a `wss://` URL: the CA that signs the server's certificate, a client certificate for mutual TLS. */
+  tls?: ClientTlsOptions;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   CLIENT_REQUEST_TOO_LARGE,
 } from '../client.messages';
 import type { WsClientEvents, WsClientOptions } from './ws-client.options';
+import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'WsClient';
 /** How long `close()` waits for the server's close frame before dropping the socket. */
@@ -45,6 +46,8 @@ interface ReplyFrame {
  *   lost while calls wait fails them with UNAVAILABLE (they may have run).
  * - Orion headers (correlation id, remaining budget) and per-call headers travel in the
  *   frame's `headers`.
+ * - `wss://` URLs connect over TLS (`tls` for a private CA or a client certificate); a
+ *   failed handshake is UNAVAILABLE with `isRequestSent: false`, naming the reason.
  *
  * @publicApi
  */
@@ -53,6 +56,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly maxPayloadBytes: number;
+  private readonly tlsOptions?: ClientTlsConnectOptions;
   private readonly pending = new Map<string, (packet: WritePacket) => void>();
   private readonly listeners: Array<[string, Function]> = [];
   private socket?: WebSocket;
@@ -67,9 +71,13 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) {
       throw new RangeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'maxPayloadBytes', 'a positive integer'));
     }
+    if (options.tls && !/^wss:\/\//i.test(options.url)) {
+      throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'url', 'a wss:// URL when tls is given'));
+    }
     this.url = options.url;
     this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
     this.maxPayloadBytes = maxPayloadBytes;
+    if (options.tls) this.tlsOptions = clientTlsOptions(loadClientTls(options.tls, 'tls'));
   }
 
   /** Opens the connection. Memoised; reset by `close` and when the connection drops. */
@@ -154,7 +162,11 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
 
   private open(): Promise<WebSocket> {
     return new Promise<WebSocket>((resolve, reject) => {
-      const socket = this.createSocket(this.url, { maxPayload: this.maxPayloadBytes, handshakeTimeout: this.timeoutMs });
+      const socket = this.createSocket(this.url, {
+        ...this.tlsOptions,
+        maxPayload: this.maxPayloadBytes,
+        handshakeTimeout: this.timeoutMs,
+      });
       this.socket = socket;
       // Anything that fails before `open` happened before a frame was written: never sent.
       const failed = (error: Error) => {

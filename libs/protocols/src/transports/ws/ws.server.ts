@@ -1,5 +1,7 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { Server, type CustomTransportStrategy, type MessageHandler, type WritePacket } from '@nestjs/microservices';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_DEFAULT_MAX_PAYLOAD_BYTES, WS_DEFAULT_PATH } from '../../protocols.constants';
@@ -12,6 +14,9 @@ import { salvageRequestId } from '../../utils/salvage-id.util';
 import { unserializableReplyMessage } from '../../protocols.messages';
 import { parseWsFrame, type WsFrame } from './ws-frame';
 import { WsMessageContext } from './ws-message.context';
+import { InvalidTlsOptionError } from '../../tls/invalid-tls-option.error';
+import { loadServerTls, serverTlsOptions, type ServerTlsMaterial } from '../../tls/tls-material.util';
+import { tlsWsSharedMessage } from '../../tls/tls.messages';
 
 /** Close code for a connection closed by `idleTimeoutMs` ("going away"). */
 export const WS_IDLE_CLOSE_CODE = 1001;
@@ -31,14 +36,18 @@ export interface WsAddress {
  * WebSocket as a Nest transport strategy: one JSON frame per message, routed by pattern
  * to the same `@Endpoint` handlers, so guards, interceptors, pipes and filters apply just
  * as on TCP (Nest's own gateways must be providers and cannot share a controller method).
- * Shares the HTTP server on `path`, or binds its own port.
+ * Shares the HTTP server on `path` (`wss://` when that server is HTTPS), or binds its own
+ * port (`wss://` with `tls`).
  *
  * @publicApi
  */
 export class WsServer extends Server implements CustomTransportStrategy {
   override transportId = WS_TRANSPORT;
   private server?: WebSocketServer;
+  /** The HTTPS server of an own-port `wss://` listener. */
+  private httpsServer?: HttpsServer;
   private bound?: WsAddress;
+  private readonly tls?: ServerTlsMaterial;
   /** Upgrades refused because `maxConnections` was reached. */
   refusedConnections = 0;
 
@@ -47,6 +56,13 @@ export class WsServer extends Server implements CustomTransportStrategy {
     private readonly httpServer?: HttpServer,
   ) {
     super();
+    if (options.tls && httpServer) throw new InvalidTlsOptionError(tlsWsSharedMessage());
+    if (options.tls) this.tls = loadServerTls(options.tls, 'ws.tls');
+  }
+
+  /** `wss` when connections are TLS: an own port with `tls`, or a shared HTTPS server. */
+  private get scheme(): 'ws' | 'wss' {
+    return this.tls || this.httpServer instanceof TlsServer ? 'wss' : 'ws';
   }
 
   get address(): WsAddress | undefined {
@@ -70,17 +86,20 @@ export class WsServer extends Server implements CustomTransportStrategy {
       this.refusedConnections++;
       done(false, 503, 'too many WebSocket connections, try again later');
     };
-    const server = this.httpServer
-      ? new WebSocketServer({ server: this.httpServer, path, maxPayload, verifyClient })
+    const httpsServer = this.tls ? this.createHttpsServer(this.tls) : undefined;
+    const shared = this.httpServer ?? httpsServer;
+    const server = shared
+      ? new WebSocketServer({ server: shared, path, maxPayload, verifyClient })
       : new WebSocketServer({ host, port: this.options.port ?? 0, path, maxPayload, verifyClient });
     this.server = server;
+    this.httpsServer = httpsServer;
     server.on('connection', (socket, request) => this.accept(socket, request));
     // NOTE: ws re-emits errors of a shared HTTP server; without a listener they would crash the process.
     server.on('error', (error) => this.logger.error(`WebSocket server error: ${error.message}`));
     const ready = () => {
       // A shared HTTP server is not listening yet; its port is filled in by `bindAddress`.
       const port = this.httpServer ? 0 : (server.address() as AddressInfo).port;
-      this.bound = { host, port, path, url: `ws://${host}:${port}${path}` };
+      this.bound = { host, port, path, url: `${this.scheme}://${host}:${port}${path}` };
       this._status$.next('connected');
       callback();
     };
@@ -88,21 +107,28 @@ export class WsServer extends Server implements CustomTransportStrategy {
     const failed = (error: Error) => callback(error);
     server.once('error', failed);
     server.once('listening', () => (server.off('error', failed), ready()));
+    // NOTE: ws re-emits 'listening' and 'error' of a server it was given.
+    httpsServer?.listen(this.options.port ?? 0, host);
   }
 
   /** Records the port of the shared HTTP server once it listens. */
   bindAddress(host: string, port: number): void {
     const path = this.options.path ?? WS_DEFAULT_PATH;
-    this.bound = { host, port, path, url: `ws://${host}:${port}${path}` };
+    this.bound = { host, port, path, url: `${this.scheme}://${host}:${port}${path}` };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     const server = this.server;
+    const httpsServer = this.httpsServer;
     this.server = undefined;
-    if (!server) return Promise.resolve();
+    this.httpsServer = undefined;
+    if (!server) return;
     for (const client of server.clients) client.terminate();
     this._status$.next('disconnected');
-    return new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!httpsServer) return;
+    httpsServer.closeAllConnections();
+    await new Promise<void>((resolve) => httpsServer.close(() => resolve()));
   }
 
   on<EventKey extends string, EventCallback extends Function>(event: EventKey, callback: EventCallback): void {
@@ -112,6 +138,17 @@ export class WsServer extends Server implements CustomTransportStrategy {
   unwrap<T>(): T {
     if (!this.server) throw new Error('WsServer is not listening');
     return this.server as T;
+  }
+
+  /** An own-port HTTPS server for `wss://`: upgrades go to ws, plain requests get 426 (as ws's own server answers). */
+  private createHttpsServer(tls: ServerTlsMaterial): HttpsServer {
+    const server = createHttpsServer(serverTlsOptions(tls), (_request, response) => {
+      const body = STATUS_CODES[426] ?? 'Upgrade Required';
+      response.writeHead(426, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
+    });
+    server.on('tlsClientError', (error) => this.logger.debug?.(`WebSocket TLS handshake refused: ${error.message}`));
+    return server;
   }
 
   private accept(socket: WebSocket, request: IncomingMessage): void {

@@ -82,7 +82,8 @@ describeWithEtcd('etcd:// backend outages (etcd stopped, restarted, restarted em
     const attempts = hole.connections();
     await new Promise((resolve) => hole.server.close(resolve));
     expect(attempts).toBeLessThan(40);
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3000 * 0.3);
+    // A reconnect spin would burn a whole core (3000 ms); allow for jest's own work on a busy machine.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3000 * 0.6);
 
     expect(view.error).toBeUndefined();
     expect(view.isComplete).toBe(false);

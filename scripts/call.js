@@ -2,6 +2,7 @@
 // Calls an Orion endpoint with a plain client of each protocol (no Orion code), e.g.
 //   node scripts/call.js tcp 127.0.0.1:4000 greet '{"name":"world"}'
 //   node scripts/call.js grpc 127.0.0.1:5000 Greeter/Greet '{"name":"world"}'
+//   node scripts/call.js udp 127.0.0.1:6000 greet '{"name":"world"}'
 // Prints the reply as JSON; exits 1 on an error reply or after --timeout ms (default 5000).
 'use strict';
 const net = require('node:net');
@@ -9,7 +10,7 @@ const { randomUUID } = require('node:crypto');
 
 const [protocol, target, pattern, json = 'null'] = process.argv.slice(2);
 const timeoutMs = Number(process.env.CALL_TIMEOUT_MS ?? 5000);
-const usage = 'usage: node scripts/call.js <http|ws|tcp|grpc|mqtt> <address> <pattern | Service/Method> [json]';
+const usage = 'usage: node scripts/call.js <http|ws|tcp|udp|grpc|mqtt> <address> <pattern | Service/Method> [json]';
 
 function done(error, reply) {
   if (error) {
@@ -55,6 +56,20 @@ const callers = {
       return reply.err ? done(reply.err) : done(null, reply.response);
     });
     socket.on('error', (e) => done(e.message));
+  },
+  udp() {
+    // One datagram `{ v: 1, id, pattern, data }`; the reply carries the same id.
+    const [host, port] = target.split(':');
+    const socket = require('node:dgram').createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const id = randomUUID();
+    socket.on('message', (raw) => {
+      const reply = JSON.parse(raw.toString());
+      if (reply.id !== id) return;
+      socket.close();
+      return reply.err ? done(reply.err) : done(null, reply.response);
+    });
+    socket.on('error', (e) => done(e.message));
+    socket.send(JSON.stringify({ v: 1, id, pattern, data: JSON.parse(json) }), Number(port), host);
   },
   grpc() {
     const grpc = require('@grpc/grpc-js');

@@ -23,7 +23,7 @@ export class ChildApp {
   }
 
   /** Starts `script` (a .ts file under test/) with extra env and waits for its ready event. */
-  static async start(script: string, env: Record<string, string>, timeoutMs = 20_000, prefix: string[] = []): Promise<ChildApp> {
+  static async start(script: string, env: Record<string, string>, timeoutMs = 40_000, prefix: string[] = []): Promise<ChildApp> {
     // `prefix` runs the app through another program, e.g. `ip netns exec <ns>` (which execs, keeping the pid).
     const [command, ...args] = [...prefix, process.execPath, '-r', REGISTER, script];
     const child = spawn(command, args, {
@@ -31,7 +31,13 @@ export class ChildApp {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new ChildApp(child);
-    await app.waitFor((e) => e.event === 'ready', timeoutMs);
+    try {
+      await app.waitFor((e) => e.event === 'ready', timeoutMs);
+    } catch (error) {
+      // Never leave an orphan behind when a child fails to start in time.
+      app.kill('SIGKILL');
+      throw error;
+    }
     return app;
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,10 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
   // Content-addressed, so concurrent processes with the same endpoints share one file.
   const digest = createHash('sha1').update(proto).digest('hex').slice(0, 12);
   const protoPath = join(tmpdir(), `orion-${packageName}-${digest}.proto`);
-  writeFileSync(protoPath, proto);
+  // Write-then-rename: instances starting together must never read a half-written file.
+  const staging = `${protoPath}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(staging, proto);
+  renameSync(staging, protoPath);
   const packageDefinition = protoLoader.loadSync(protoPath, { keepCase: true, defaults: true });
   const server = new GrpcServer({
     host,

@@ -58,15 +58,19 @@ export class RegistryView {
         onFirst?.();
         onFirst = undefined;
       },
-      error: (error: unknown) => this.lost(`registry watch of '${this.service}' failed: ${(error as Error).message ?? String(error)}`),
-      complete: () => this.lost(`registry watch of '${this.service}' ended`),
+      error: (error: unknown) =>
+        this.lost(`registry watch of '${this.service}' failed: ${(error as Error).message ?? String(error)}`, error),
+      // A watch completes when its registry closes, which happens on shutdown: not worth a warning.
+      complete: () => this.lost(`registry watch of '${this.service}' ended`, undefined, true),
     });
   }
 
   /** Keeps the last view, marks it stale, and tries again with backoff. */
-  private lost(reason: string): void {
+  private lost(reason: string, error?: unknown, isQuiet = false): void {
     if (this.isStopped) return;
-    if (!this.isStale) this.logger.warn(`${reason}; keeping the last known view of ${this.instances.length} instance(s)`);
+    const isClosed = (error as Error | undefined)?.name === 'RegistryClosedError';
+    if (!this.isStale && !isQuiet && !isClosed)
+      this.logger.warn(`${reason}; keeping the last known view of ${this.instances.length} instance(s)`);
     this.isStale = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.subscribe(), this.backoffMs);

@@ -10,6 +10,7 @@ import type { BridgeCallOptions, BridgeForwarders } from './bridge.options';
 import { bridgeHeaders } from './bridge-headers.util';
 import type { CompiledBridgeRule, RawBridgeSource } from './compiled-bridge-rule.interface';
 import { BridgeTargetMissingError } from './errors/bridge-target-missing.error';
+import { TargetForwarders } from './target-forwarders';
 
 /**
  * Forwards what a bridge rule receives to its target service and hands the reply back.
@@ -31,7 +32,7 @@ export class ProtocolBridge implements OnModuleInit {
 
   /** Fails startup when a rule's target has no forwarder; warns about rules on protocols that are not configured. */
   onModuleInit(): void {
-    const known = [...new Set(this.rules.map((r) => r.service))].filter((s) => this.forwarders.get(s) !== undefined);
+    const known = knownTargets(this.forwarders);
     for (const rule of this.rules) {
       if (!this.forwarders.get(rule.service)) throw new BridgeTargetMissingError(rule.service, missingTargetMessage(rule.service, known));
       if (this.protocolsOptions && this.protocolsOptions[rule.protocol] === undefined) {
@@ -72,4 +73,10 @@ export class ProtocolBridge implements OnModuleInit {
     if (remaining <= 0) throw ProtocolError.deadlineExceeded(`deadline passed before '${rule.pattern}' was forwarded`);
     return Math.min(rule.timeoutMs, remaining);
   }
+}
+
+/** Target names a forwarders object can list (for error messages): `targets` keys, or a Map's keys. */
+function knownTargets(forwarders: BridgeForwarders): string[] {
+  if (forwarders instanceof TargetForwarders) return forwarders.services;
+  return forwarders instanceof Map ? [...(forwarders as Map<string, unknown>).keys()].map(String) : [];
 }

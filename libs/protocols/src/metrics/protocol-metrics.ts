@@ -52,7 +52,7 @@ export class ProtocolMetrics implements OnModuleDestroy {
     if (option === false) return;
     const prom = loadPromClient(options.metrics !== undefined);
     if (!prom) {
-      this.logger.debug?.('prom-client is not installed: protocol metrics are off');
+      this.logger.debug('prom-client is not installed: protocol metrics are off');
       return;
     }
     const config = option === true ? {} : option;

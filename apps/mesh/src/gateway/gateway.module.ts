@@ -1,0 +1,65 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ProtocolBridgeModule, ProtocolsModule } from '@orion/protocols';
+import { AutoscaleModule, BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule } from '@orion/discovery';
+import { METADATA_PID, MESH_VERSION } from '../shared/mesh.constants';
+import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
+import { toStrategyName } from '../shared/strategy-name.util';
+import { ClientTelemetryStore } from './client-telemetry.store';
+import { DashboardController } from './dashboard.controller';
+import { DemoTrafficService } from './demo-traffic.service';
+import { GATEWAY_BRIDGE_RULES } from './gateway.bridge';
+import { MeshEventLog } from './mesh-event.log';
+import { MeshEventsController } from './mesh-events.controller';
+import { MeshRegistryWatcher } from './mesh-registry.watcher';
+import { MeshViewService } from './mesh-view.service';
+import { OrdersApiController } from './orders-api.controller';
+import { RateLimitMiddleware } from './rate-limit.middleware';
+
+/**
+ * The edge: HTTP and WebSocket for callers, MQTT for events and kiosks, balanced clients
+ * to `orders` (TCP) and `inventory` (gRPC), bridge rules, the autoscale advisor and the
+ * dashboard. Registered as `gateway` like any other service.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(env: MeshEnv): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ProtocolsModule.forRoot({
+          serviceName: 'gateway',
+          http: { port: env.httpPort },
+          ws: {},
+          mqtt: { url: env.mqttUrl, protocolVersion: env.mqttProtocolVersion },
+        }),
+        ServiceDiscoveryModule.forRoot({
+          service: { name: 'gateway', version: MESH_VERSION, zone: env.zone, metadata: { [METADATA_PID]: String(process.pid) } },
+          registry: env.registryUrl,
+          instanceId: env.instanceId,
+          ttlMs: env.ttlMs,
+          drain: { graceMs: 300 },
+        }),
+        BalancedClientsModule.register([
+          { service: 'orders', transport: 'tcp', strategy: toStrategyName(env.strategy), timeoutMs: 3000 },
+          { service: 'inventory', transport: 'grpc', strategy: toStrategyName(env.strategy), timeoutMs: 2000 },
+        ]),
+        ProtocolBridgeModule.forRoot({
+          rules: GATEWAY_BRIDGE_RULES,
+          targets: { orders: getBalancedClientToken('orders'), inventory: getBalancedClientToken('inventory') },
+        }),
+        // Advice per service from the load in the registry; also `GET /autoscale` and /metrics gauges.
+        AutoscaleModule.forRoot({ target: 0.6, minInstances: 1, maxInstances: 10, intervalMs: 2000, stabilizationWindowMs: 30_000 }),
+      ],
+      controllers: [OrdersApiController, DashboardController, MeshEventsController],
+      providers: [
+        { provide: MESH_ENV, useValue: env },
+        RateLimitMiddleware,
+        MeshEventLog,
+        ClientTelemetryStore,
+        MeshRegistryWatcher,
+        DemoTrafficService,
+        MeshViewService,
+      ],
+    };
+  }
+}

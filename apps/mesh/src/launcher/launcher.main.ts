@@ -1,0 +1,206 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
+import { createLoggerFromEnv, startEmbeddedMqttBroker, type EmbeddedMqttBroker, type OrionLogger } from '@orion/protocols';
+import type { ServiceRole } from '../shared/mesh.constants';
+import type { ReadyReport } from '../shared/start-mesh-app.util';
+import { howToTry } from './how-to-try';
+import { HELP, parseLauncherOptions, type LauncherOptions } from './launcher.options';
+import { MeshProcess } from './mesh.process';
+import { placeSeedOrder, startDemoTraffic, waitForMesh } from './mesh-readiness';
+
+const STARTUP_TIMEOUT_MS = 45_000;
+const CONTEXT = 'mesh';
+
+/**
+ * `npm start`: starts the demo mesh (gateway + orders + inventory instances as separate
+ * processes), waits until the gateway sees all of it, prints where to look and what to
+ * try, and on SIGINT/SIGTERM stops the gateway, then the services (each drains), then the
+ * in-process broker. A second Ctrl-C kills whatever is left.
+ */
+export async function runLauncher(argv: readonly string[]): Promise<void> {
+  let options: LauncherOptions;
+  try {
+    options = parseLauncherOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (options.isHelp) {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const logger = createLoggerFromEnv();
+  const launcher = new Launcher(options, logger);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void launcher.stop(signal));
+  try {
+    await launcher.start();
+  } catch (error) {
+    logger.error(`the demo mesh failed to start: ${(error as Error).message}`, CONTEXT);
+    await launcher.stop('failure');
+  }
+}
+
+class Launcher {
+  private readonly processes: MeshProcess[] = [];
+  private broker?: EmbeddedMqttBroker;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly options: LauncherOptions,
+    private readonly logger: OrionLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { options } = this;
+    const logs = join(options.dir, 'logs');
+    const data = join(options.dir, 'data');
+    mkdirSync(logs, { recursive: true });
+    // Demo data (orders, stock) starts fresh on every run.
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(data, { recursive: true });
+    this.broker = options.mqttUrl ? undefined : await startEmbeddedMqttBroker();
+    const mqttUrl = options.mqttUrl ?? this.broker!.url;
+    const env = {
+      REGISTRY_URL: options.registryUrl,
+      MQTT_URL: mqttUrl,
+      MQTT_PROTOCOL_VERSION: this.broker ? '4' : '5',
+      MESH_STRATEGY: options.strategy,
+      MESH_TTL_MS: String(options.ttlMs),
+      MESH_DATA_DIR: data,
+    };
+    const spawnRole = (role: ServiceRole, index: number, extra: Record<string, string> = {}) => {
+      const child = new MeshProcess(
+        role,
+        index,
+        { ...env, MESH_ZONE: index % 2 === 1 ? 'zone-a' : 'zone-b', ...extra },
+        join(logs, `${role}-${index}.log`),
+      );
+      this.processes.push(child);
+      void child.exited.then((exit) => this.onExit(child, exit));
+      return child;
+    };
+    const port = options.port ?? ((await isPortFree(3000)) ? 3000 : 0);
+    const gateway = spawnRole('gateway', 1, { MESH_HTTP_PORT: String(port) });
+    for (let i = 1; i <= options.inventory; i++) spawnRole('inventory', i);
+    for (let i = 1; i <= options.orders; i++) spawnRole('orders', i);
+
+    const reports = await withTimeout(
+      Promise.all(this.processes.map((p) => p.ready.then((report) => (this.logReady(p, report), report)))),
+      STARTUP_TIMEOUT_MS,
+      'instances to start',
+    );
+    if (this.stopping) return;
+    const gatewayUrl = (await gateway.ready).addresses.http!.url;
+    await waitForMesh(gatewayUrl, { gateway: 1, orders: options.orders, inventory: options.inventory }, STARTUP_TIMEOUT_MS);
+    const orderId = await placeSeedOrder(gatewayUrl, 10_000);
+    if (this.stopping) return;
+    if (options.trafficRps > 0) await startDemoTraffic(gatewayUrl, options.trafficRps);
+    const first = (role: ServiceRole) => reports.find((r) => r.role === role && r.index === 1)!;
+    const commands = howToTry({
+      gatewayUrl,
+      wsUrl: (await gateway.ready).addresses.ws!.url,
+      orderId,
+      orders: first('orders'),
+      inventory: first('inventory'),
+      mqttUrl,
+    });
+    this.printBanner(gatewayUrl, mqttUrl, commands);
+  }
+
+  /** Stops everything once; resolves when every child exited, then exits the launcher. */
+  stop(reason: string): Promise<void> {
+    if (this.stopping) {
+      // Second Ctrl-C: no more patience.
+      this.logger.warn('killing every mesh process now', CONTEXT);
+      for (const child of this.processes) child.kill();
+      return this.stopping;
+    }
+    this.logger.log(`stopping the mesh (${reason}): gateway first, then the services drain`, CONTEXT);
+    this.stopping = (async () => {
+      const [gateway, ...services] = this.processes;
+      await gateway?.stop();
+      await Promise.all(services.map((child) => child.stop()));
+      await this.broker?.close();
+      const pids = this.processes.map((p) => p.pid).join(', ');
+      this.logger.log(`stopped: ${this.processes.length} processes exited (pids ${pids})`, CONTEXT);
+      process.exit(reason === 'failure' ? 1 : 0);
+    })();
+    return this.stopping;
+  }
+
+  private onExit(child: MeshProcess, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
+    if (child.isExpectedToExit || this.stopping) return;
+    const who = `${child.name} (pid ${child.pid})`;
+    // Nest re-raises the signal after a graceful shutdown: SIGTERM/SIGINT means it drained.
+    if (exit.code === 0 || exit.signal === 'SIGTERM' || exit.signal === 'SIGINT') {
+      this.logger.log(`${who} stopped (${exit.signal ?? 'exit 0'}); the rest of the mesh keeps serving`, CONTEXT);
+      return;
+    }
+    const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+    this.logger.warn(`${who} ${how}; the rest of the mesh keeps serving. Log: ${this.show(child.logFile)}`, CONTEXT);
+  }
+
+  private logReady(child: MeshProcess, report: ReadyReport): void {
+    const endpoints = Object.entries(report.addresses).map(
+      ([protocol, a]) => `${protocol} ${'url' in a && protocol !== 'grpc' ? a.url : `${a.host}:${a.port}`}`,
+    );
+    if (this.logger.format === 'json') {
+      this.logger.log({ message: 'instance ready', name: child.name, instanceId: report.instanceId, pid: report.pid, endpoints }, CONTEXT);
+    } else {
+      this.logger.log(`${child.name.padEnd(11)} ready  pid ${String(report.pid).padEnd(7)} ${endpoints.join(' · ')}`, CONTEXT);
+    }
+  }
+
+  private printBanner(gatewayUrl: string, mqttUrl: string, commands: Array<{ label: string; command: string }>): void {
+    const { options } = this;
+    const dashboard = `${gatewayUrl}/dashboard`;
+    if (this.logger.format === 'json') {
+      this.logger.log(
+        { message: 'mesh ready', dashboard, registry: options.registryUrl, broker: mqttUrl, commands: commands.map((c) => c.command) },
+        CONTEXT,
+      );
+      return;
+    }
+    const lines = [
+      '',
+      `Orion Mesh demo is up: gateway, ${options.orders} × orders, ${options.inventory} × inventory (strategy ${options.strategy}).`,
+      '',
+      `  Dashboard  ${dashboard}`,
+      `  Registry   ${options.registryUrl}${options.registryUrl.startsWith('file:') ? '  (REGISTRY_URL=etcd://... or redis://... for a real one)' : ''}`,
+      `  Broker     ${mqttUrl}${this.broker ? '  (in-process; MQTT_URL=mqtt://... for yours)' : ''}`,
+      `  Autoscale  ${gatewayUrl}/autoscale  (advice; also on the dashboard)`,
+      `  Metrics    ${gatewayUrl}/metrics  (Prometheus; every instance serves its own)`,
+      `  Logs       ${this.show(join(options.dir, 'logs'))}/<name>.log`,
+      '',
+      'Try it (from this directory):',
+      ...commands.map((c) => `  ${c.label.padEnd(5)} ${c.command}`),
+      '',
+      'Kill an instance (kill -9 <pid> from the lines above) and watch it leave the dashboard.',
+      'Ctrl-C stops everything.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+
+  private show(path: string): string {
+    const rel = relative(process.cwd(), path);
+    return rel.startsWith('..') ? path : rel;
+  }
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`)), ms)),
+  );
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,34 @@
+/** Names, groups and demo data shared by the roles of the demo mesh. */
+
+/** The roles one `main.js` can run: the launcher (default) or one mesh process. */
+export const MESH_ROLES = ['launcher', 'gateway', 'orders', 'inventory'] as const;
+export type MeshRole = (typeof MESH_ROLES)[number];
+export type ServiceRole = Exclude<MeshRole, 'launcher'>;
+
+/** Version every demo instance registers with. */
+export const MESH_VERSION = '0.1.0';
+
+/** Lease of a demo instance: a killed one leaves the dashboard within this (heartbeat: a third). */
+export const MESH_DEFAULT_TTL_MS = 3000;
+
+/** Leader election group of the restock job (one instance of `inventory` runs it). */
+export const RESTOCK_GROUP = 'inventory-restock';
+export const RESTOCK_INTERVAL_MS = 5000;
+export const RESTOCK_AMOUNT = 30;
+
+/** `inventory.low` is published when a SKU falls below this. */
+export const LOW_STOCK_THRESHOLD = 10;
+
+/** Starting stock of the demo shop. */
+export const INITIAL_STOCK: Readonly<Record<string, number>> = { apple: 60, pear: 40, plum: 30, fig: 20 };
+
+/** MQTT event patterns. */
+export const INVENTORY_LOW_EVENT = 'inventory.low';
+export const INVENTORY_RESTOCKED_EVENT = 'inventory.restocked';
+/** Balanced-client stats of a service instance, for the dashboard. */
+export const TELEMETRY_EVENT = 'mesh.telemetry';
+export const TELEMETRY_INTERVAL_MS = 2000;
+
+/** Instance metadata keys the dashboard reads. */
+export const METADATA_PID = 'pid';
+export const METADATA_LEADER_GROUPS = 'leaderGroups';

@@ -26,7 +26,18 @@ async function pair(options: Partial<TcpFrameSocketOptions> = {}) {
   peer.on('data', (chunk: string) => (received += chunk));
   peer.on('close', () => (isClosed = true));
   peer.on('error', () => undefined);
-  const settle = () => new Promise((r) => setTimeout(r, 30));
+  // Waits until nothing has changed for 60 ms (at most 2 s): a fixed sleep is flaky on a busy machine.
+  const state = () => `${received.length}/${messages.length}/${refused.length}/${isClosed}`;
+  const settle = async () => {
+    const until = Date.now() + 2000;
+    let [last, stableFor] = [state(), 0];
+    while (stableFor < 3 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = state();
+      stableFor = now === last ? stableFor + 1 : 0;
+      last = now;
+    }
+  };
   const close = () => (peer.destroy(), accepted.destroy(), server.close());
   return { framing, peer, messages, refused, received: () => received, isClosed: () => isClosed, settle, close };
 }

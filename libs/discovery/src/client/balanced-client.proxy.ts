@@ -205,6 +205,10 @@ export class BalancedClientProxy extends ClientProxy {
     return (await this.call(packet.pattern as string, packet.data, {}, true)) as T;
   }
 
+  private async waitForCandidates(deadline: number): Promise<void> {
+    while (this.picker.candidates.length === 0 && Date.now() < deadline - 1) await sleep(Math.min(20, deadline - Date.now() - 1));
+  }
+
   private sender(pattern: string, data: unknown, options: BalancedCallOptions): Invoke {
     return (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers: options.headers });
   }
@@ -242,7 +246,12 @@ export class BalancedClientProxy extends ClientProxy {
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${what}' ran out of time`);
-      const instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
+      let instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
+      if (!instance && tried.size === 0) {
+        // An empty view (cold start, registry restarted empty) may fill within the deadline.
+        await this.waitForCandidates(deadline);
+        instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
+      }
       if (!instance)
         throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${this.options.service}' serves ${this.options.transport}`);
       tried.add(instance.id);

@@ -1,4 +1,6 @@
-import { connectable, Subject, type Observable } from 'rxjs';
+import { connectable, defer, Subject, type Observable } from 'rxjs';
+import { outgoingDeadline } from '../context/outgoing-headers.util';
+import { withDeadline } from './client-call.util';
 import { CLIENT_INVALID_OPTION } from './client.messages';
 
 /**
@@ -17,4 +19,22 @@ export function resolveClientTimeout(client: string, value: number | undefined, 
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
     throw new RangeError(CLIENT_INVALID_OPTION(client, 'timeoutMs', 'a positive, finite number'));
   return timeoutMs;
+}
+
+/**
+ * The shape every Orion client call shares: at subscribe time, fix the deadline (the call's
+ * or the client's timeout, cut short by the current request's deadline), run `start` with it,
+ * and end the call by that deadline with a `ProtocolError`.
+ */
+export function callByDeadline<T>(
+  client: string,
+  pattern: string,
+  timeoutMs: number | undefined,
+  fallbackMs: number,
+  start: (deadline: number) => Observable<T>,
+): Observable<T> {
+  return defer(() => {
+    const deadline = outgoingDeadline(resolveClientTimeout(client, timeoutMs, fallbackMs));
+    return withDeadline(start(deadline), deadline, pattern);
+  });
 }

@@ -8,8 +8,8 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
 import { fromErrorObject } from '../../errors/to-protocol-error.util';
 import { timeoutHeader } from '../../utils/headers.util';
-import { NOT_SENT_DETAILS, withDeadline } from '../client-call.util';
-import { resolveClientTimeout, startEagerly } from '../client-emit.util';
+import { NOT_SENT_DETAILS } from '../client-call.util';
+import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import {
   CLIENT_CLOSED,
@@ -127,24 +127,20 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
 
   /** Calls the method of `pattern` and emits its reply (`null` for none). */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
-    return defer(() => {
-      const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+    return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
       const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
-      const call$ = defer(() => this.connect()).pipe(
+      return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
-      return withDeadline(call$, deadline, pattern);
     });
   }
 
   /** Calls the method of `pattern` and ignores its reply; completes once the handler ran. */
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
-      defer(() => {
-        const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+      callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
         const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
-        const event$ = defer(() => this.connect()).pipe(mergeMap(() => this.callIgnoringReply<TResult>(packet, deadline)));
-        return withDeadline(event$, deadline, pattern);
+        return defer(() => this.connect()).pipe(mergeMap(() => this.callIgnoringReply<TResult>(packet, deadline)));
       }),
     );
   }

@@ -7,8 +7,8 @@ import { CLIENT_DEFAULT_TIMEOUT_MS } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
-import { NOT_SENT_DETAILS, toClientError, withDeadline } from '../client-call.util';
-import { resolveClientTimeout, startEagerly } from '../client-emit.util';
+import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
+import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import { CLIENT_CLOSED, CLIENT_CONNECTION_LOST, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, MQTT_NO_SUBSCRIBER } from '../client.messages';
 import type { MqttClientEvents, MqttClientOptions } from './mqtt-client.options';
@@ -120,24 +120,20 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
 
   /** Publishes a request and emits its reply; `options` override the timeout and add headers. */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
-    return defer(() => {
-      const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+    return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
       const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
-      const call$ = defer(() => this.connect()).pipe(
+      return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
-      return withDeadline(call$, deadline, pattern);
     });
   }
 
   /** Publishes an event (no id, no reply); completes once the broker acknowledged it. */
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
-      defer(() => {
-        const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
+      callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
         const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
-        const event$ = defer(() => this.connect()).pipe(mergeMap(() => this.publishEvent<TResult>(packet, deadline)));
-        return withDeadline(event$, deadline, pattern);
+        return defer(() => this.connect()).pipe(mergeMap(() => this.publishEvent<TResult>(packet, deadline)));
       }),
     );
   }

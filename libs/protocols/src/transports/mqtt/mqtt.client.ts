@@ -38,7 +38,7 @@ interface PendingCall {
  * A Nest `ClientProxy` for `MqttServer` (and Nest's `ServerMqtt`): requests and events on
  * the pattern's topic as the JSON envelope `{ id?, pattern, data, metadata? }`, QoS 1.
  *
- * - MQTT 5 (default): one reply topic per client (`orion/replies/<random>`); requests carry
+ * - MQTT 5 (default): one reply topic per client (`orion/replies/<client id>`); requests carry
  *   it as response topic, their id as correlation data, headers as user properties and the
  *   remaining budget as message expiry. A request nobody subscribes to fails at once with
  *   UNAVAILABLE (`isRequestSent: false`).
@@ -156,12 +156,13 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   }
 
   private async open(): Promise<MqttConnection> {
+    const clientId = this.options.clientId ?? `orion-client-${randomUUID()}`;
     const mqtt = await this.createConnection(this.options.url, {
       ...this.tlsOptions,
       protocolVersion: this.protocolVersion,
       username: this.options.username,
       password: this.options.password,
-      clientId: this.options.clientId ?? `orion-client-${randomUUID()}`,
+      clientId,
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: this.timeoutMs,
@@ -182,7 +183,10 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
         mqtt.once('connect', connected).once('error', settle).once('close', closed);
       });
       if (this.mqtt !== mqtt) throw ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME), NOT_SENT_DETAILS);
-      const replyTopic = this.protocolVersion === 5 ? `orion/replies/${randomUUID()}` : undefined;
+      // NOTE: the reply topic names the client id, so a broker ACL can let only this client read
+      // it (Mosquitto: `pattern read orion/replies/%c`); an id that is no topic level gets a random one.
+      const replyLevel = /^[^/+#\0]+$/.test(clientId) ? clientId : randomUUID();
+      const replyTopic = this.protocolVersion === 5 ? `orion/replies/${replyLevel}` : undefined;
       if (replyTopic) await subscriptions.acquire(replyTopic).ready;
       if (this.mqtt !== mqtt) throw ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME), NOT_SENT_DETAILS);
       this.replyTopic = replyTopic;

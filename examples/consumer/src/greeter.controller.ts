@@ -1,0 +1,26 @@
+import { Controller } from '@nestjs/common';
+import { Endpoint, Msg, MsgContext, ProtocolError, type ProtocolMessage } from '@orion/protocols';
+
+export interface GreetRequest {
+  name: string;
+}
+
+export interface Greeting {
+  greeting: string;
+  /** Which protocol the call arrived on, and which process answered. */
+  protocol: string;
+  pid: number;
+}
+
+/** One handler, served on every protocol the app enables (here HTTP, TCP and gRPC). */
+@Controller()
+export class GreeterController {
+  // HTTP: POST /greet (the pattern's default route); TCP and gRPC: pattern 'greet'.
+  @Endpoint('greet')
+  greet(@Msg() request: GreetRequest, @MsgContext() message: ProtocolMessage): Greeting {
+    if (typeof request?.name !== 'string' || request.name.length === 0) {
+      throw ProtocolError.invalidArgument('name must be a non-empty string');
+    }
+    return { greeting: `Hello, ${request.name}!`, protocol: message.protocol, pid: process.pid };
+  }
+}

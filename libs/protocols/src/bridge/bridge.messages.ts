@@ -19,7 +19,8 @@ export const badPlaceholderMessage = (placeholder: string, available: number): s
 
 export const missingServiceMessage = (): string => 'to.service must be a non-empty string';
 
-export const badTimeoutMessage = (value: unknown): string => `to.timeoutMs must be a positive number, not ${JSON.stringify(value)}`;
+export const badTimeoutMessage = (value: unknown): string =>
+  `to.timeoutMs must be a positive number of ms up to 2147483647, not ${JSON.stringify(value)}`;
 
 export const duplicateRuleMessage = (protocol: string, pattern: string): string => `two rules serve ${protocol} ${JSON.stringify(pattern)}`;
 

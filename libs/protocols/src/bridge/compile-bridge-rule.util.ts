@@ -6,6 +6,7 @@ import { compileTargetPattern } from './bridge-target.util';
 import type { CompiledBridgeRule, RawBridgeSource } from './compiled-bridge-rule.interface';
 import { InvalidBridgeRuleError } from './errors/invalid-bridge-rule.error';
 import { matchTopicTail } from './topic-filter.util';
+import { MAX_TIMER_MS } from '../utils/deadline.util';
 
 /** Validates one rule and prepares what serving it needs; throws `InvalidBridgeRuleError`. */
 export function compileBridgeRule(rule: BridgeRule, index: number): CompiledBridgeRule {
@@ -16,7 +17,7 @@ export function compileBridgeRule(rule: BridgeRule, index: number): CompiledBrid
   const to = rule.to ?? {};
   if (typeof to.service !== 'string' || to.service.trim() === '') fail(missingServiceMessage());
   const timeoutMs = to.timeoutMs ?? BRIDGE_DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) fail(badTimeoutMessage(to.timeoutMs));
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !(timeoutMs <= MAX_TIMER_MS)) fail(badTimeoutMessage(to.timeoutMs));
   return {
     index,
     methodName: `bridge${index}`,

@@ -1,13 +1,15 @@
 import { CORRELATION_ID_HEADER } from '../protocols.constants';
 import { timeoutHeader } from '../utils/headers.util';
+import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
 import { currentProtocolMessage } from './message-context.storage';
 
 /**
  * The deadline of an outgoing call: the client's own timeout, cut short by the deadline
- * of the request being handled (deadline propagation).
+ * of the request being handled (deadline propagation). Never further than 24 h
+ * (`MAX_CALL_TIMEOUT_MS`): a timer beyond 2^31-1 ms fires at once, and so does a grpc-js deadline.
  */
 export function outgoingDeadline(timeoutMs: number, now = Date.now()): number {
-  const own = now + timeoutMs;
+  const own = now + Math.min(timeoutMs, MAX_CALL_TIMEOUT_MS);
   const inherited = currentProtocolMessage()?.deadline;
   return inherited !== undefined && inherited < own ? inherited : own;
 }

@@ -8,6 +8,7 @@ import type { EndpointMetadata } from '../interfaces/endpoint-options.interface'
 import type { Protocol } from '../interfaces/protocol.interface';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import { deadlineFromHeaders, normalizeHeaders } from '../utils/headers.util';
+import { clampDeadline } from '../utils/deadline.util';
 import { isProtocolAwareContext } from './protocol-aware-context.interface';
 
 // NOTE: a cache, not a registry: the middleware chain, @Msg() and @MsgContext() of one
@@ -99,7 +100,8 @@ export function getProtocolMessage(ctx: ExecutionContext): ProtocolMessage {
     receivedAt,
     isEvent: endpoint?.isEvent ?? false,
   };
-  if (deadlines.length > 0) message.deadline = Math.min(...deadlines);
+  // Clamped so that no timer armed for it overflows (a gRPC deadline can be years away).
+  if (deadlines.length > 0) message.deadline = clampDeadline(Math.min(...deadlines), receivedAt);
   messages.set(raw.key, message);
   return message;
 }

@@ -167,4 +167,10 @@ export interface ProtocolsModuleOptions {
    * docs/metrics.md). Default: on when `http` is configured and prom-client is installed.
    */
   metrics?: boolean | ProtocolMetricsOptions;
+  /**
+   * Longest budget (ms) a request may ask for with `x-orion-timeout-ms`, `x-orion-deadline`
+   * or a gRPC deadline; a longer one is cut to it (never fires early). At most 2^31-1 ms,
+   * the longest delay a Node timer honours. Default 86400000 (24 h).
+   */
+  maxDeadlineMs?: number;
 }

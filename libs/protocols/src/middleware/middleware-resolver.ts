@@ -26,7 +26,7 @@ export class MiddlewareResolver implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
   ) {
-    this.builtins = [new CorrelationIdMiddleware(), new DeadlineMiddleware()];
+    this.builtins = [new CorrelationIdMiddleware(), new DeadlineMiddleware(options.maxDeadlineMs)];
     if (options.logRequests !== false) this.builtins.push(new LoggingMiddleware(options.serviceName));
   }
 

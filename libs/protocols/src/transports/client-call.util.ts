@@ -2,6 +2,7 @@ import { catchError, throwError, timeout, type Observable } from 'rxjs';
 import { ProtocolError } from '../errors/protocol.error';
 import { fromErrorObject } from '../errors/to-protocol-error.util';
 import { tlsFailureMessage } from '../tls/tls-failure.util';
+import { timerDelay } from '../utils/deadline.util';
 
 /** Failures where the request surely never reached a handler: always safe to retry. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -37,7 +38,7 @@ export function toClientError(error: unknown): ProtocolError {
 
 /** Ends a call at its deadline with DEADLINE_EXCEEDED and normalizes its errors. */
 export function withDeadline<T>(source: Observable<T>, deadline: number, pattern: string): Observable<T> {
-  const remaining = Math.max(0, deadline - Date.now());
+  const remaining = timerDelay(deadline);
   return source.pipe(
     timeout({
       first: remaining,

@@ -2,6 +2,7 @@ import { connectable, defer, Subject, type Observable } from 'rxjs';
 import { outgoingDeadline } from '../context/outgoing-headers.util';
 import { withDeadline } from './client-call.util';
 import { CLIENT_INVALID_OPTION } from './client.messages';
+import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
 
 /**
  * Starts an event at once, subscribed or not, as Nest's `ClientProxy.emit` does: callers
@@ -13,12 +14,15 @@ export function startEagerly<T>(source: Observable<T>): Observable<T> {
   return eager;
 }
 
-/** A positive, finite timeout (ms), or `fallback` when none is given. */
+/**
+ * A positive, finite timeout (ms), or `fallback` when none is given; cut to 24 h, since a
+ * longer timer (connect, handshake, call) would fire at once.
+ */
 export function resolveClientTimeout(client: string, value: number | undefined, fallback: number): number {
   const timeoutMs = value ?? fallback;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
     throw new RangeError(CLIENT_INVALID_OPTION(client, 'timeoutMs', 'a positive, finite number'));
-  return timeoutMs;
+  return Math.min(timeoutMs, MAX_CALL_TIMEOUT_MS);
 }
 
 /**

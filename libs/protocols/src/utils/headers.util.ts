@@ -1,4 +1,5 @@
 import { DEADLINE_HEADER, TIMEOUT_HEADER } from '../protocols.constants';
+import { parseAbsoluteDeadline, parseRelativeDeadline } from './deadline.util';
 
 /** Lower-cases names and keeps string (or first-of-array) values only. */
 export function normalizeHeaders(source: unknown): Record<string, string> {
@@ -14,14 +15,11 @@ export function normalizeHeaders(source: unknown): Record<string, string> {
 
 /**
  * The absolute deadline a request carries: the relative timeout header (robust to clock
- * skew between hosts) wins over the absolute one. Garbage values are ignored.
+ * skew between hosts) wins over the absolute one. Garbage values are ignored; huge ones
+ * are clamped so that no timer armed for them overflows (see docs/bad-input.md).
  */
 export function deadlineFromHeaders(headers: Record<string, string>, receivedAt: number): number | undefined {
-  const timeout = headers[TIMEOUT_HEADER];
-  if (timeout !== undefined && /^-?\d+(\.\d+)?$/.test(timeout)) return receivedAt + Number(timeout);
-  const absolute = headers[DEADLINE_HEADER];
-  if (absolute !== undefined && /^\d+$/.test(absolute)) return Number(absolute);
-  return undefined;
+  return parseRelativeDeadline(headers[TIMEOUT_HEADER], receivedAt) ?? parseAbsoluteDeadline(headers[DEADLINE_HEADER], receivedAt);
 }
 
 /** Headers to send so that the next hop knows the remaining budget. */

@@ -9,6 +9,7 @@ import { isStatusCode, statusCodeFromHttp } from '../../errors/status-code';
 import { fromErrorObject } from '../../errors/to-protocol-error.util';
 import { defaultHttpPath } from '../../utils/endpoint-defaults.util';
 import { timeoutHeader } from '../../utils/headers.util';
+import { timerDelay } from '../../utils/deadline.util';
 import { toClientError, withDeadline } from '../client-call.util';
 import { resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
@@ -148,7 +149,7 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
   private exchange(request: HttpClientRequest, deadline: number): Observable<HttpClientResponse> {
     return new Observable<HttpClientResponse>((subscriber) => {
       const controller = new AbortController();
-      const remaining = Math.max(0, deadline - Date.now());
+      const remaining = timerDelay(deadline);
       const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(remaining)]);
       this.inFlight.add(controller);
       this.fetchOnce(request, deadline, signal)

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import { UDP_DEFAULT_MAX_DATAGRAM_BYTES, UDP_MAX_DATAGRAM_BYTES, UDP_MIN_DATAGRAM_BYTES } from './udp.constants';
 import { UDP_INVALID_OPTION } from './udp.messages';
 import type { UdpRetransmitOptions, UdpSocketType } from './udp.options';
+import { MAX_CALL_TIMEOUT_MS } from '../../utils/deadline.util';
 
 /** `udp6` for an IPv6 literal host, else `udp4`, unless the type is given. */
 export function resolveSocketType(host: string, type?: UdpSocketType): UdpSocketType {
@@ -21,16 +22,17 @@ export function resolveMaxDatagramBytes(value: number | undefined): number {
 /** Validated retransmission settings, or undefined for none. */
 export function resolveRetransmit(value: UdpRetransmitOptions | false | undefined): UdpRetransmitOptions | undefined {
   if (!value) return undefined;
-  if (!(value.intervalMs > 0)) throw new RangeError(UDP_INVALID_OPTION('retransmit.intervalMs', 'a positive number'));
+  if (!(value.intervalMs > 0) || !(value.intervalMs <= MAX_CALL_TIMEOUT_MS))
+    throw new RangeError(UDP_INVALID_OPTION('retransmit.intervalMs', 'a positive number up to 24 h'));
   if (!Number.isInteger(value.maxAttempts) || value.maxAttempts < 1) {
     throw new RangeError(UDP_INVALID_OPTION('retransmit.maxAttempts', 'a positive integer'));
   }
   return value;
 }
 
-/** A positive timeout (ms). */
+/** A positive timeout (ms), cut to 24 h (a longer timer would fire at once). */
 export function resolveTimeout(value: number | undefined, fallback: number): number {
   const timeoutMs = value ?? fallback;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new RangeError(UDP_INVALID_OPTION('timeoutMs', 'a positive, finite number'));
-  return timeoutMs;
+  return Math.min(timeoutMs, MAX_CALL_TIMEOUT_MS);
 }

@@ -4,7 +4,13 @@ export { GrpcServer, type GrpcServerOptions } from './grpc/grpc.server';
 export { buildJsonProto, GRPC_JSON_MESSAGE } from './grpc/grpc-json-proto.util';
 export { MqttServer } from './mqtt/mqtt.server';
 export { MqttMessageContext } from './mqtt/mqtt-message.context';
-export { startEmbeddedMqttBroker, type EmbeddedMqttBroker } from './mqtt/embedded-mqtt-broker';
+export {
+  startEmbeddedMqttBroker,
+  type EmbeddedMqttBroker,
+  type EmbeddedMqttBrokerOptions,
+  type MqttCredentials,
+} from './mqtt/embedded-mqtt-broker';
+export type { EmbeddedMqttRole, EmbeddedMqttUser } from './mqtt/embedded-mqtt-access';
 export { WsMessageContext } from './ws/ws-message.context';
 export { WsServer, WS_TRANSPORT, WS_IDLE_CLOSE_CODE, type WsAddress } from './ws/ws.server';
 export {

@@ -1,22 +1,34 @@
 // Same-run comparison of several clients: for each concurrency, a warm-up per contender,
 // then `rounds` rounds in which every contender runs `roundMs` (the order rotates each
 // round), so a change in machine load hits all of them alike. req/s is the median over the
-// rounds; latency percentiles are over all samples of all rounds.
+// rounds (completions inside each round's window only); latency percentiles are over all
+// samples of all rounds; CPU per request sums the CPU time of the client and of the
+// contender's server processes over all rounds, divided by the requests completed.
+//
+// compareOpenLoop does the same at fixed arrival rates (open loop) for the latency figures.
+import { CpuAccount, type CpuPerRequest } from './cpu';
 import { LatencyRecorder, median, type LatencySummary } from './latency';
-import { closedLoop } from './load';
+import { closedLoop, openLoop } from './load';
 import { fmt, table } from './scenario';
 
 export interface Contender {
+  /** Stable id, the key in the JSON (`figures.c16['orion-tcp']`). */
+  id: string;
+  /** Human-readable name for the tables. */
   name: string;
-  call: () => Promise<unknown>;
+  call: (n: number) => Promise<unknown>;
+  /** The server processes this contender's requests reach (for CPU per request). */
+  serverPids: number[];
 }
 
 export interface ContenderResult {
+  name: string;
   rps: number;
   rpsRounds: number[];
   errors: number;
   errorSamples: string[];
   latency: LatencySummary;
+  cpuUsPerRequest: CpuPerRequest;
 }
 
 export interface CompareOptions {
@@ -27,47 +39,178 @@ export interface CompareOptions {
   log: (line?: string) => void;
 }
 
-/** results[`c${concurrency}`][contender name] */
+/** results[`c${concurrency}`][contender id] */
 export type CompareResults = Record<string, Record<string, ContenderResult>>;
+
+interface Accumulator {
+  rounds: number[];
+  errors: number;
+  errorSamples: string[];
+  recorder: LatencyRecorder;
+  cpu: CpuAccount;
+}
+
+function accumulators(contenders: Contender[]): Map<string, Accumulator> {
+  return new Map(
+    contenders.map((c) => [
+      c.id,
+      { rounds: [], errors: 0, errorSamples: [], recorder: new LatencyRecorder(), cpu: new CpuAccount(c.serverPids) },
+    ]),
+  );
+}
+
+const rotated = <T>(items: T[], round: number): T[] => items.map((_c, i) => items[(i + round) % items.length]);
 
 export async function compare(contenders: Contender[], options: CompareOptions): Promise<CompareResults> {
   const results: CompareResults = {};
   for (const concurrency of options.concurrency) {
-    const acc = new Map(
-      contenders.map((c) => [c.name, { rounds: [] as number[], errors: 0, errorSamples: [] as string[], recorder: new LatencyRecorder() }]),
-    );
+    const acc = accumulators(contenders);
     if (options.warmupMs > 0) for (const c of contenders) await closedLoop({ concurrency, durationMs: options.warmupMs, call: c.call });
     for (let round = 0; round < options.rounds; round++) {
-      const order = contenders.map((_c, i) => contenders[(i + round) % contenders.length]);
-      for (const c of order) {
+      for (const c of rotated(contenders, round)) {
+        const entry = acc.get(c.id)!;
+        const before = entry.cpu.start();
         const result = await closedLoop({ concurrency, durationMs: options.roundMs, call: c.call });
-        const entry = acc.get(c.name)!;
+        entry.cpu.stop(before, result.ok + result.errors);
         entry.rounds.push(result.rps);
         entry.errors += result.errors;
         entry.errorSamples.push(...result.errorSamples.slice(0, 3 - entry.errorSamples.length));
         entry.recorder.merge(result.recorder);
       }
     }
-    const byName: Record<string, ContenderResult> = {};
-    for (const [name, e] of acc) {
-      byName[name] = {
+    const byId: Record<string, ContenderResult> = {};
+    for (const c of contenders) {
+      const e = acc.get(c.id)!;
+      byId[c.id] = {
+        name: c.name,
         rps: median(e.rounds),
         rpsRounds: e.rounds,
         errors: e.errors,
         errorSamples: e.errorSamples,
         latency: e.recorder.summary(),
+        cpuUsPerRequest: e.cpu.perRequest(),
       };
     }
-    results[`c${concurrency}`] = byName;
+    results[`c${concurrency}`] = byId;
     options.log(
-      `\nconcurrency ${concurrency} (req/s: median of ${options.rounds} rounds of ${options.roundMs} ms; latency over all rounds)`,
+      `\nconcurrency ${concurrency} (req/s: median of ${options.rounds} rounds of ${options.roundMs} ms; latency over all rounds; CPU µs per request)`,
     );
     options.log(
       table(
-        ['client', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+        ['id', 'client', 'req/s', 'p50 ms', 'p99 ms', 'cpu client', 'cpu server', 'errors'],
         contenders.map((c) => {
-          const r = byName[c.name];
-          return [c.name, fmt.int(r.rps), fmt.ms(r.latency.p50Ms), fmt.ms(r.latency.p99Ms), r.errors];
+          const r = byId[c.id];
+          return [
+            c.id,
+            c.name,
+            fmt.int(r.rps),
+            fmt.ms(r.latency.p50Ms),
+            fmt.ms(r.latency.p99Ms),
+            fmt.us(r.cpuUsPerRequest.client),
+            fmt.us(r.cpuUsPerRequest.server),
+            r.errors,
+          ];
+        }),
+      ),
+    );
+  }
+  return results;
+}
+
+export interface OpenLoopContenderResult {
+  name: string;
+  /** Arrivals per second asked for. */
+  rate: number;
+  /** Completions inside the windows per second (median over rounds). */
+  rps: number;
+  requests: number;
+  errors: number;
+  /** Arrivals not sent because too many were in flight (the contender could not keep up). */
+  dropped: number;
+  /** From each request's due time, pooled over the rounds. */
+  latency: LatencySummary;
+  /** p99 of each round (ms). */
+  p99Rounds: number[];
+  errorSamples: string[];
+}
+
+export interface OpenLoopOptions {
+  /** Arrival rates (req/s), each measured separately, e.g. { open50: 2000, open80: 3200 }. */
+  rates: Record<string, number>;
+  rounds: number;
+  roundMs: number;
+  log: (line?: string) => void;
+}
+
+/** results[rate key][contender id], every contender at the same rate, interleaved rounds. */
+export async function compareOpenLoop(
+  contenders: Contender[],
+  options: OpenLoopOptions,
+): Promise<Record<string, Record<string, OpenLoopContenderResult>>> {
+  const results: Record<string, Record<string, OpenLoopContenderResult>> = {};
+  for (const [key, rate] of Object.entries(options.rates)) {
+    const acc = new Map(
+      contenders.map((c) => [
+        c.id,
+        {
+          recorder: new LatencyRecorder(),
+          p99: [] as number[],
+          rps: [] as number[],
+          requests: 0,
+          errors: 0,
+          dropped: 0,
+          samples: [] as string[],
+        },
+      ]),
+    );
+    for (let round = 0; round < options.rounds; round++) {
+      for (const c of rotated(contenders, round)) {
+        const e = acc.get(c.id)!;
+        const result = await openLoop({ rate, durationMs: options.roundMs, call: c.call });
+        e.recorder.merge(result.recorder);
+        e.p99.push(result.latency.p99Ms);
+        e.rps.push(result.rps);
+        e.requests += result.requests;
+        e.errors += result.errors;
+        e.dropped += result.dropped;
+        e.samples.push(...result.errorSamples.slice(0, 3 - e.samples.length));
+      }
+    }
+    const byId: Record<string, OpenLoopContenderResult> = {};
+    for (const c of contenders) {
+      const e = acc.get(c.id)!;
+      byId[c.id] = {
+        name: c.name,
+        rate: Math.round(rate),
+        rps: median(e.rps),
+        requests: e.requests,
+        errors: e.errors,
+        dropped: e.dropped,
+        latency: e.recorder.summary(),
+        p99Rounds: e.p99,
+        errorSamples: e.samples,
+      };
+    }
+    results[key] = byId;
+    options.log(
+      `\nopen loop ${key}: ${fmt.int(rate)} arrivals/s (${options.rounds} rounds of ${options.roundMs} ms; latency from each request's due time)`,
+    );
+    options.log(
+      table(
+        ['id', 'client', 'done/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'dropped', 'errors'],
+        contenders.map((c) => {
+          const r = byId[c.id];
+          return [
+            c.id,
+            c.name,
+            fmt.int(r.rps),
+            fmt.ms(r.latency.p50Ms),
+            fmt.ms(r.latency.p99Ms),
+            fmt.ms(r.latency.p999Ms),
+            fmt.ms(r.latency.maxMs),
+            r.dropped,
+            r.errors,
+          ];
         }),
       ),
     );

@@ -8,6 +8,22 @@ import { sleep } from './load';
 
 export type MoleculerStrategy = 'RoundRobin' | 'Latency';
 
+/**
+ * What the Moleculer side runs with: nothing is tuned. These are Moleculer 0.15's defaults
+ * for what the bench does not set (checked in node_modules/moleculer), reported in the JSON.
+ */
+export const MOLECULER_SETTINGS = {
+  version: '0.15',
+  transporter: 'TCP (static urls, udpDiscovery off; sockets no-delay)',
+  gossipPeriodS: 2,
+  heartbeatIntervalS: 10,
+  serializer: 'JSON',
+  metrics: false,
+  tracing: false,
+  callerRegistry: 'strategy per caller, preferLocal: false',
+  requestTimeoutMs: 5000,
+};
+
 export interface MoleculerMesh {
   nodes: BenchChild[];
   nodeIds: string[];

@@ -1,11 +1,21 @@
-// The "limit" client: one `node:net` socket, newline-delimited JSON, correlation ids, a map
-// of pending calls. What any JS RPC client must do at least (serialize, frame, match, parse).
+// The "limit" client: one `node:net` socket (no-delay), newline-delimited JSON, correlation
+// ids, a map of pending calls. What any JS RPC client must do at least (serialize, frame,
+// match, parse), with its writes batched: the calls made in one tick (for example the
+// workers that all resume on one read of replies) go out as ONE socket write, flushed on
+// process.nextTick. Its server (bench/servers/limit-echo.ts) answers each read with one
+// write, so both ends batch: the ceiling of one Node client and one Node server on one socket.
 import { connect, type Socket } from 'node:net';
 
 export class NdjsonClient {
   private socket?: Socket;
   private nextId = 0;
   private buffered = '';
+  private outgoing = '';
+  private readonly flush = () => {
+    const out = this.outgoing;
+    this.outgoing = '';
+    this.socket!.write(out);
+  };
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(
@@ -27,7 +37,8 @@ export class NdjsonClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket!.write(JSON.stringify({ id, data }) + '\n');
+      if (this.outgoing === '') process.nextTick(this.flush);
+      this.outgoing += JSON.stringify({ id, data }) + '\n';
     });
   }
 

@@ -66,5 +66,6 @@ export const fmt = {
   ms: (x: number | null | undefined): string =>
     x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2),
   ratio: (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${x.toFixed(2)}x`),
+  us: (x: number | null | undefined): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(1)),
   pct: (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(2)} %`),
 };

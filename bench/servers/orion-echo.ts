@@ -1,6 +1,7 @@
 // One Orion instance of the `echo` service for the benchmarks, as a child process: a Nest
 // app serving `echo` over TCP and gRPC (request log off, built-in middleware on), registered
-// in REGISTRY_URL. Env: REGISTRY_URL, TTL_MS (default 3000), DELAY_MS (added latency).
+// in REGISTRY_URL. Env: REGISTRY_URL, SERVICE_NAME (default echo), TTL_MS (default 3000),
+// DELAY_MS (added latency).
 // Control endpoints: `bench.delay` {ms} changes the added latency, `bench.count` returns and
 // resets the number of echo requests served. Reports {"event":"ready",...} on stdout.
 import 'reflect-metadata';
@@ -41,7 +42,7 @@ class EchoController {
   imports: [
     ProtocolsModule.forRoot({ tcp: {}, grpc: {}, logRequests: false }),
     ServiceDiscoveryModule.forRoot({
-      service: { name: 'echo' },
+      service: { name: env.SERVICE_NAME ?? 'echo' },
       registry: env.REGISTRY_URL!,
       ttlMs: Number(env.TTL_MS ?? 3000),
       drain: { graceMs: 300, timeoutMs: 3000 },

@@ -73,7 +73,15 @@ describeWithEtcd('etcd:// backend against a real etcd', () => {
     'EtcdRegistryAdapter',
     () => {
       const prefix = newPrefix();
-      return { createRegistry: () => new EtcdRegistryAdapter({ url: server.url, prefix }), dispose: () => deletePrefix(prefix) };
+      return {
+        createRegistry: () => new EtcdRegistryAdapter({ url: server.url, prefix }),
+        writeRawEntry: async (service: string, id: string, instance: unknown) => {
+          await admin
+            .put(`${prefix}/services/${service}/${id}`)
+            .value(JSON.stringify({ format: 1, ownerId: 'hostile', ttlMs: 60_000, instance }));
+        },
+        dispose: () => deletePrefix(prefix),
+      };
     },
     REGISTRY_TIMING,
   );

@@ -51,6 +51,14 @@ describeWithRedis('redis:// backend against a real redis-server', () => {
     const prefix = newPrefix();
     return {
       createRegistry: () => new RedisRegistryAdapter({ url: server.url, prefix }),
+      writeRawEntry: async (service: string, id: string, raw: unknown) => {
+        const key = `${prefix}:instance:${service}:${id}`;
+        const now = Date.now();
+        await admin.hset(key, { owner: 'hostile', ttl: '60000', instance: JSON.stringify(raw), registeredAt: now, renewedAt: now });
+        await admin.pexpire(key, 60_000);
+        await admin.zadd(`${prefix}:instances:${service}`, now + 60_000, id);
+        await admin.sadd(`${prefix}:services`, service);
+      },
       dispose: () => deleteRedisKeys(admin, prefix),
     };
   });

@@ -332,7 +332,15 @@ export class BalancedClientProxy extends ClientProxy {
     clearTimeout(this.ejectionTimer);
     const next = this.outliers.nextExpiry();
     if (next !== undefined) {
-      this.ejectionTimer = setTimeout(() => this.rebuildPicker(), Math.max(0, next - Date.now()) + 1);
+      // NOTE: a throw in a timer ends the process: keep the current picker and log instead.
+      const rebuild = (): void => {
+        try {
+          this.rebuildPicker();
+        } catch (error) {
+          this.logger.error(`picker rebuild of '${this.options.service}' failed: ${(error as Error)?.message ?? String(error)}`);
+        }
+      };
+      this.ejectionTimer = setTimeout(rebuild, Math.max(0, next - Date.now()) + 1);
       this.ejectionTimer.unref();
     }
   }

@@ -51,10 +51,7 @@ export class RegistryView {
   private subscribe(onFirst?: () => void): void {
     this.subscription = this.registry.watch(this.service).subscribe({
       next: (instances) => {
-        this.instances = instances;
-        this.isStale = false;
-        this.backoffMs = RESUBSCRIBE_MIN_MS;
-        this.onChange(instances);
+        this.apply(instances);
         onFirst?.();
         onFirst = undefined;
       },
@@ -63,6 +60,33 @@ export class RegistryView {
       // A watch completes when its registry closes, which happens on shutdown: not worth a warning.
       complete: () => this.lost(`registry watch of '${this.service}' ended`, undefined, true),
     });
+  }
+
+  /**
+   * Takes a snapshot. NOTE: an exception here would escape through rxjs as an unhandled
+   * error and end the process, so a snapshot the consumer cannot take is logged and
+   * dropped, and the last good view stays (marked stale until a good snapshot arrives).
+   */
+  private apply(instances: readonly ServiceInstance[]): void {
+    const previous = this.instances;
+    try {
+      this.instances = instances;
+      this.onChange(instances);
+      this.isStale = false;
+      this.backoffMs = RESUBSCRIBE_MIN_MS;
+    } catch (error) {
+      this.instances = previous;
+      this.isStale = true;
+      this.logger.error(
+        `registry snapshot of '${this.service}' rejected (${(error as Error)?.message ?? String(error)}); ` +
+          `keeping the last good view of ${previous.length} instance(s)`,
+      );
+      try {
+        this.onChange(previous);
+      } catch {
+        // The last good view was applied before; nothing more to restore.
+      }
+    }
   }
 
   /** Keeps the last view, marks it stale, and tries again with backoff. */

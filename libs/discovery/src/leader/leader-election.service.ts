@@ -64,7 +64,14 @@ export class LeaderElection implements BeforeApplicationShutdown, OnApplicationS
       this.groups.set(group, entry);
       const current = entry;
       current.watch = this.elector.watch(group).subscribe({
-        next: (leader) => this.onObserved(group, current, leader),
+        next: (leader) => {
+          // NOTE: a throw here would surface through rxjs as an unhandled error and end the process.
+          try {
+            this.onObserved(group, current, leader);
+          } catch (error) {
+            this.logger.error(`leader watch of '${group}': ${(error as Error)?.message ?? String(error)}`);
+          }
+        },
         error: (error: unknown) => this.logger.warn(`leader watch of '${group}' failed: ${String(error)}`),
       });
       current.firstAttempt = this.tick(group, current);

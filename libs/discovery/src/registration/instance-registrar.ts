@@ -91,7 +91,10 @@ export class InstanceRegistrar implements OnApplicationBootstrap, BeforeApplicat
       this.logger.warn('ProtocolsModule is not imported: nothing to register (set shouldRegister: false to silence)');
       return;
     }
-    this.readySubscription = this.runtime.addresses$.subscribe((addresses) => void this.start(addresses));
+    // NOTE: a rejection here would be unhandled and end the process: log it instead.
+    this.readySubscription = this.runtime.addresses$.subscribe((addresses) =>
+      this.start(addresses).catch((error: unknown) => this.logger.error(`cannot register: ${(error as Error)?.message ?? String(error)}`)),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

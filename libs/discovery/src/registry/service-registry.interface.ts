@@ -40,6 +40,21 @@ export interface HeartbeatPatch {
 }
 
 /**
+ * Counters of what an adapter skipped while reading the registry (see docs/registry.md,
+ * "Entry validation").
+ *
+ * @publicApi
+ */
+export interface ServiceRegistryStats {
+  /** Entries skipped because they failed the instance schema (each counted and logged once). */
+  invalidEntries: number;
+  /** Entries or directories that could not be read (I/O errors); each logged once. */
+  readErrors: number;
+  /** Open watches whose last read hit an I/O error (file registry); their view may lag. */
+  staleWatches: number;
+}
+
+/**
  * A service registry backend (port). One adapter per URL scheme implements it with the
  * same observable behaviour; `describeServiceRegistryContract` is the executable spec.
  *
@@ -57,6 +72,10 @@ export interface HeartbeatPatch {
  * (`InvalidServiceNameError`), instance ids `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`
  * (`InvalidInstanceIdError`), and `ttlMs` must be a finite number > 0 (`InvalidTtlError`).
  * Invalid input always rejects; it never reaches the backend.
+ *
+ * **Hostile entries.** Every adapter checks every entry it reads against one instance
+ * schema; an entry that fails it is skipped (never listed, never emitted), counted in
+ * `stats().invalidEntries` and logged once, and the rest of the snapshot is unaffected.
  *
  * **Lifecycle.** After `close()`, every method except `close()` rejects with
  * `RegistryClosedError` (`watch()` returns an observable that errors with it).
@@ -123,6 +142,12 @@ export interface ServiceRegistry {
    *   completes every open watch of this registry object.
    */
   watch(service: string): Observable<ServiceInstance[]>;
+
+  /**
+   * What this registry object skipped while reading: invalid entries and read errors. Every
+   * built-in adapter implements it; optional for custom ones.
+   */
+  stats?(): ServiceRegistryStats;
 
   /**
    * Stops every timer, sweeper and watcher of this registry object and completes its open

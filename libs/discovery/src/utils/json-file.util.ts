@@ -17,7 +17,8 @@ export const TEMP_FILE_SUFFIX = '.tmp';
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}${TEMP_FILE_SUFFIX}`);
   try {
-    await writeFile(temp, JSON.stringify(value), { flag: 'wx' });
+    // 0600: registry entries and leases are readable and writable by their user only.
+    await writeFile(temp, JSON.stringify(value), { flag: 'wx', mode: 0o600 });
     await rename(temp, path);
   } catch (error) {
     await ignoreMissing(unlink(temp));

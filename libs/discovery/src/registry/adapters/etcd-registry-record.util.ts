@@ -1,5 +1,7 @@
 import type { IKeyValue } from 'etcd3';
+import { checkServiceInstance } from '../instance-schema.util';
 import type { ServiceInstance } from '../service-instance.interface';
+import type { SkippedEntries } from '../skipped-entries.util';
 
 /** Version of the entry value format; readers skip values of other versions. */
 export const ETCD_REGISTRY_FORMAT = 1;
@@ -53,4 +55,23 @@ export function decodeRecord(kv: IKeyValue | undefined): EtcdRegistryRecord | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The valid instance stored in `kv` under `service`, or undefined: a value that is not a
+ * record of this format, or whose instance fails the shared schema (or does not match its
+ * key), is skipped, counted and logged once through `skipped`.
+ */
+export function decodeInstance(kv: IKeyValue, service: string, skipped: SkippedEntries): ServiceInstance | undefined {
+  const key = kv.key.toString();
+  const id = key.slice(key.lastIndexOf('/') + 1);
+  const label = `${service}/${id}`;
+  const record = decodeRecord(kv);
+  const check = record ? checkServiceInstance(record.instance, { service, id }) : { reason: 'not a registry record' };
+  if (check.reason !== undefined) {
+    skipped.invalidEntry(label, check.reason);
+    return undefined;
+  }
+  skipped.clear(label);
+  return check.instance;
 }

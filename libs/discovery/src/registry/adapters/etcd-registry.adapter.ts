@@ -8,13 +8,21 @@ import { RegistryClosedError } from '../../errors/registry-closed.error';
 import { SERVICE_NAME_PATTERN, assertInstanceId, assertServiceName, assertTtl } from '../../utils/validation.util';
 import { applyHeartbeat, compareInstancesById, toRegisteredInstance } from '../registry-entry.util';
 import type { ServiceInstance } from '../service-instance.interface';
-import type { HeartbeatPatch, RegisterOptions, ServiceRegistration, ServiceRegistry } from '../service-registry.interface';
+import type {
+  HeartbeatPatch,
+  RegisterOptions,
+  ServiceRegistration,
+  ServiceRegistry,
+  ServiceRegistryStats,
+} from '../service-registry.interface';
+import { SkippedEntries } from '../skipped-entries.util';
 import { createEtcdClient, resolveEtcdConnection, type EtcdConnectionTarget } from './etcd-connection.util';
 import { ETCD_EXPIRY_GRACE_MS, grantLease, keepLeaseAlive, leaseState, revokeLease, waitForKeyChange } from './etcd-lease.util';
 import { startEtcdRangeWatch } from './etcd-range-watch.util';
 import { createServiceViewSink } from './etcd-service-view.util';
 import {
   ETCD_REGISTRY_FORMAT,
+  decodeInstance,
   decodeRecord,
   encodeRecord,
   etcdRegistryKeys as keys,
@@ -73,6 +81,7 @@ export class EtcdRegistryAdapter implements ServiceRegistry {
   /** Instance id -> entry, for the entries this owner registered. */
   private readonly owned = new Map<string, OwnedEntry>();
   private readonly watchers = new Set<Subscriber<ServiceInstance[]>>();
+  private readonly skipped = new SkippedEntries(EtcdRegistryAdapter.name);
   private isClosed = false;
 
   constructor(options: EtcdRegistryOptions = {}) {
@@ -166,8 +175,8 @@ export class EtcdRegistryAdapter implements ServiceRegistry {
     const start = keys.service(this.prefix, service);
     const { kvs } = await this.call('list', () => this.client.kv.range({ key: start, range_end: prefixRangeEnd(start) }));
     return kvs
-      .map((kv) => decodeRecord(kv)?.instance)
-      .filter((instance): instance is ServiceInstance => instance?.service === service)
+      .map((kv) => decodeInstance(kv, service, this.skipped))
+      .filter((instance): instance is ServiceInstance => instance !== undefined)
       .sort(compareInstancesById);
   }
 
@@ -193,9 +202,13 @@ export class EtcdRegistryAdapter implements ServiceRegistry {
       const stop = startEtcdRangeWatch(
         this.client,
         { key: start, rangeEnd: prefixRangeEnd(start), epochKey: keys.epoch(this.prefix) },
-        createServiceViewSink(service, (instances) => {
-          if (!subscriber.closed) subscriber.next(instances);
-        }),
+        createServiceViewSink(
+          service,
+          (instances) => {
+            if (!subscriber.closed) subscriber.next(instances);
+          },
+          this.skipped,
+        ),
       );
       this.watchers.add(subscriber);
       return () => {
@@ -203,6 +216,10 @@ export class EtcdRegistryAdapter implements ServiceRegistry {
         this.watchers.delete(subscriber);
       };
     });
+  }
+
+  stats(): ServiceRegistryStats {
+    return this.skipped.stats();
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,20 @@
 import type { IKeyValue } from 'etcd3';
 import { compareInstancesById, snapshotFingerprint } from '../registry-entry.util';
 import type { ServiceInstance } from '../service-instance.interface';
+import type { SkippedEntries } from '../skipped-entries.util';
 import type { EtcdRangeSink } from './etcd-range-watch.util';
-import { decodeRecord } from './etcd-registry-record.util';
+import { decodeInstance } from './etcd-registry-record.util';
 
 /**
  * The live view of one service fed by an etcd range watch: entries by key, each with its
  * fingerprint without `renewedAt`, so the puts that only refresh `renewedAt` (heartbeats)
- * change nothing. `flush` calls `emit` with the sorted snapshot only when it changed.
+ * change nothing. Invalid values are skipped (see `decodeInstance`). `flush` calls `emit` with the sorted snapshot only when it changed.
  */
-export function createServiceViewSink(service: string, emit: (instances: ServiceInstance[]) => void): EtcdRangeSink {
+export function createServiceViewSink(
+  service: string,
+  emit: (instances: ServiceInstance[]) => void,
+  skipped: SkippedEntries,
+): EtcdRangeSink {
   const entries = new Map<string, { instance: ServiceInstance; fingerprint: string }>();
   let isChanged = false;
   let lastFingerprint: string | undefined;
@@ -17,9 +22,10 @@ export function createServiceViewSink(service: string, emit: (instances: Service
     if (entries.delete(key)) isChanged = true;
   };
   const put = (kv: IKeyValue): void => {
-    const instance = decodeRecord(kv)?.instance;
+    const instance = decodeInstance(kv, service, skipped);
     const key = kv.key.toString();
-    if (instance?.service !== service) return remove(key);
+    // NOTE: an invalid value replacing a valid one removes the entry from the view.
+    if (!instance) return remove(key);
     const fingerprint = snapshotFingerprint([instance]);
     if (entries.get(key)?.fingerprint !== fingerprint) isChanged = true;
     entries.set(key, { instance, fingerprint });

@@ -9,6 +9,11 @@ describeServiceRegistryContract('FileRegistryAdapter', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'orion-registry-'));
   return {
     createRegistry: () => new FileRegistryAdapter({ directory }),
+    writeRawEntry: async (service, id, instance) => {
+      await mkdir(join(directory, 'services', service), { recursive: true });
+      const record = { format: 1, ownerId: 'hostile', ttlMs: 60_000, instance };
+      await writeFile(join(directory, 'services', service, `${id}.json`), JSON.stringify(record));
+    },
     dispose: () => rm(directory, { recursive: true, force: true }),
   };
 });

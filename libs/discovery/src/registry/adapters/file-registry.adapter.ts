@@ -5,15 +5,20 @@ import { Observable, type Subscriber } from 'rxjs';
 import { DuplicateInstanceError } from '../../errors/duplicate-instance.error';
 import { InstanceNotRegisteredError } from '../../errors/instance-not-registered.error';
 import { RegistryClosedError } from '../../errors/registry-closed.error';
-import { watchDirectory } from '../../utils/directory-watch.util';
 import { withFileLock } from '../../utils/file-lock.util';
 import { ignoreMissing, unlinkIfPresent } from '../../utils/fs-errors.util';
 import { TEMP_FILE_SUFFIX, writeJsonAtomic } from '../../utils/json-file.util';
-import { createSerialTask } from '../../utils/serial-task.util';
 import { SERVICE_NAME_PATTERN, assertInstanceId, assertServiceName, assertTtl } from '../../utils/validation.util';
-import { applyHeartbeat, compareInstancesById, snapshotFingerprint, toRegisteredInstance } from '../registry-entry.util';
+import { applyHeartbeat, compareInstancesById, toRegisteredInstance } from '../registry-entry.util';
 import type { ServiceInstance } from '../service-instance.interface';
-import type { HeartbeatPatch, RegisterOptions, ServiceRegistration, ServiceRegistry } from '../service-registry.interface';
+import type {
+  HeartbeatPatch,
+  RegisterOptions,
+  ServiceRegistration,
+  ServiceRegistry,
+  ServiceRegistryStats,
+} from '../service-registry.interface';
+import { SkippedEntries } from '../skipped-entries.util';
 import {
   FILE_REGISTRY_FORMAT,
   fileRegistryPaths as paths,
@@ -24,7 +29,10 @@ import {
   recordExpiresAt,
   type FileRegistryRecord,
 } from './file-registry-record.util';
+import { prepareRegistryRoot } from './file-registry-root.util';
+import { FileServiceWatch } from './file-service-watch.util';
 import {
+  FILE_REGISTRY_DEFAULT_MAX_ENTRY_BYTES,
   FILE_REGISTRY_DEFAULT_POLL_INTERVAL_MS,
   FILE_REGISTRY_DEFAULT_SWEEP_GRACE_MS,
   FILE_REGISTRY_DEFAULT_SWEEP_INTERVAL_MS,
@@ -44,7 +52,12 @@ import {
  *   processes by a lock file `<dir>/locks/<service>/<instanceId>.lock`, kept outside the
  *   service directory so lock churn does not wake watchers.
  * - Watches combine `fs.watch` on the service directory with polling (`pollIntervalMs`)
- *   and emit only when the snapshot changed ignoring `renewedAt`.
+ *   and emit only when the snapshot changed ignoring `renewedAt`; they read only files
+ *   that changed (see {@link FileServiceWatch}).
+ * - Hostile directories: only regular files of at most `maxEntryBytes` are read (lstat
+ *   first, non-blocking open), and every entry must pass the shared instance schema;
+ *   others are skipped, counted in `stats()` and logged once. Directories are created
+ *   0700 and files 0600; a root writable by group or others is warned about once.
  *
  * @publicApi
  */
@@ -60,6 +73,10 @@ export class FileRegistryAdapter implements ServiceRegistry {
   /** Instance id -> service, for the entries this owner registered. */
   private readonly owned = new Map<string, string>();
   private readonly watchers = new Set<Subscriber<ServiceInstance[]>>();
+  private readonly fileWatches = new Set<FileServiceWatch>();
+  private readonly skipped = new SkippedEntries(FileRegistryAdapter.name);
+  private readonly maxEntryBytes: number;
+  private rootChecked?: Promise<void>;
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private isSweeping = false;
   private isClosed = false;
@@ -69,6 +86,7 @@ export class FileRegistryAdapter implements ServiceRegistry {
     this.now = options.now ?? Date.now;
     this.pollIntervalMs = options.pollIntervalMs ?? FILE_REGISTRY_DEFAULT_POLL_INTERVAL_MS;
     this.sweepGraceMs = options.sweepGraceMs ?? FILE_REGISTRY_DEFAULT_SWEEP_GRACE_MS;
+    this.maxEntryBytes = options.maxEntryBytes ?? FILE_REGISTRY_DEFAULT_MAX_ENTRY_BYTES;
     this.lockOptions = { staleMs: options.lockStaleMs, timeoutMs: options.lockTimeoutMs };
     const sweepIntervalMs = options.sweepIntervalMs ?? FILE_REGISTRY_DEFAULT_SWEEP_INTERVAL_MS;
     if (sweepIntervalMs > 0) {
@@ -83,9 +101,10 @@ export class FileRegistryAdapter implements ServiceRegistry {
     assertInstanceId(instance.id);
     assertTtl(opts?.ttlMs);
     const { service, id } = instance;
-    await mkdir(paths.service(this.directory, service), { recursive: true });
+    await this.prepareRoot();
+    await mkdir(paths.service(this.directory, service), { recursive: true, mode: 0o700 });
     await this.locked(service, id, async (file) => {
-      const existing = await readRecord(file, service, id);
+      const existing = await readRecord(file, service, id, this.maxEntryBytes);
       const now = this.now();
       if (existing && existing.ownerId !== this.ownerId && isRecordLive(existing, now)) {
         throw new DuplicateInstanceError(service, id);
@@ -108,7 +127,7 @@ export class FileRegistryAdapter implements ServiceRegistry {
     const service = this.owned.get(instanceId);
     if (service === undefined) throw new InstanceNotRegisteredError(instanceId);
     await this.locked(service, instanceId, async (file) => {
-      const record = await readRecord(file, service, instanceId);
+      const record = await readRecord(file, service, instanceId, this.maxEntryBytes);
       const now = this.now();
       if (!record || record.ownerId !== this.ownerId || !isRecordLive(record, now)) {
         if (this.owned.get(instanceId) === service) this.owned.delete(instanceId);
@@ -137,7 +156,9 @@ export class FileRegistryAdapter implements ServiceRegistry {
     this.assertOpen();
     const names = (await ignoreMissing(readdir(paths.services(this.directory)))) ?? [];
     const candidates = names.filter((name) => SERVICE_NAME_PATTERN.test(name)).sort();
-    const live = await Promise.all(candidates.map(async (name) => (await this.readLive(name)).length > 0));
+    const live: boolean[] = [];
+    // NOTE: one service at a time: a directory of 10,000 entries must not open them all at once.
+    for (const name of candidates) live.push((await this.readLive(name)).length > 0);
     return candidates.filter((_name, index) => live[index]);
   }
 
@@ -149,26 +170,34 @@ export class FileRegistryAdapter implements ServiceRegistry {
       } catch (error) {
         return subscriber.error(error);
       }
-      let lastFingerprint: string | undefined;
-      // NOTE: a failed read (EMFILE, EACCES...) is not fatal: the next event or poll retries.
-      const refresh = createSerialTask(async () => {
-        const instances = await this.readLive(service);
-        const fingerprint = snapshotFingerprint(instances);
-        if (fingerprint === lastFingerprint || subscriber.closed) return;
-        lastFingerprint = fingerprint;
-        subscriber.next(instances);
-      });
-      const stopWatching = watchDirectory(paths.service(this.directory, service), () => refresh.trigger(), {
+      // NOTE: a failed read (EMFILE, EACCES...) is not fatal: the watch keeps what it read
+      // (entries still expire on time), counts it, and the next event or poll retries.
+      const fileWatch = new FileServiceWatch({
+        dir: paths.service(this.directory, service),
+        service,
         pollIntervalMs: this.pollIntervalMs,
+        maxEntryBytes: this.maxEntryBytes,
+        now: this.now,
+        skipped: this.skipped,
+        emit: (instances) => {
+          if (!subscriber.closed) subscriber.next(instances);
+        },
       });
+      void this.prepareRoot().catch(() => undefined);
       this.watchers.add(subscriber);
-      refresh.trigger();
+      this.fileWatches.add(fileWatch);
+      fileWatch.start();
       return () => {
-        stopWatching();
-        refresh.stop();
+        fileWatch.stop();
+        this.fileWatches.delete(fileWatch);
         this.watchers.delete(subscriber);
       };
     });
+  }
+
+  /** What was skipped while reading (invalid entries, read errors) and how many watches lag. */
+  stats(): ServiceRegistryStats {
+    return this.skipped.stats([...this.fileWatches].filter((w) => w.isStale).length);
   }
 
   async close(): Promise<void> {
@@ -204,12 +233,12 @@ export class FileRegistryAdapter implements ServiceRegistry {
     const dir = paths.service(this.directory, service);
     const isLongExpired = (record: FileRegistryRecord): boolean => recordExpiresAt(record) + this.sweepGraceMs <= this.now();
     let deleted = 0;
-    for (const record of await readServiceRecords(this.directory, service)) {
+    for (const record of await readServiceRecords(this.directory, service, this.maxEntryBytes, this.skipped)) {
       if (!isLongExpired(record)) continue;
       const { id } = record.instance;
       await this.locked(service, id, async (file) => {
         // Re-read under the lock: the entry may have been registered again meanwhile.
-        const current = await readRecord(file, service, id);
+        const current = await readRecord(file, service, id, this.maxEntryBytes);
         if (current && isLongExpired(current) && (await unlinkIfPresent(file))) deleted++;
       });
     }
@@ -223,7 +252,7 @@ export class FileRegistryAdapter implements ServiceRegistry {
 
   private async readLive(service: string): Promise<ServiceInstance[]> {
     const now = this.now();
-    return (await readServiceRecords(this.directory, service))
+    return (await readServiceRecords(this.directory, service, this.maxEntryBytes, this.skipped))
       .filter((record) => isRecordLive(record, now))
       .map((record) => record.instance)
       .sort(compareInstancesById);
@@ -231,13 +260,13 @@ export class FileRegistryAdapter implements ServiceRegistry {
 
   private async deleteOwn(service: string, id: string): Promise<void> {
     await this.locked(service, id, async (file) => {
-      const record = await readRecord(file, service, id);
+      const record = await readRecord(file, service, id, this.maxEntryBytes);
       if (record?.ownerId === this.ownerId) await unlinkIfPresent(file);
     });
   }
 
   private async locked<T>(service: string, id: string, critical: (file: string) => Promise<T>): Promise<T> {
-    await mkdir(paths.lockDir(this.directory, service), { recursive: true });
+    await mkdir(paths.lockDir(this.directory, service), { recursive: true, mode: 0o700 });
     return withFileLock(
       paths.lock(this.directory, service, id),
       () => critical(paths.entry(this.directory, service, id)),
@@ -245,8 +274,19 @@ export class FileRegistryAdapter implements ServiceRegistry {
     );
   }
 
-  private write(file: string, record: FileRegistryRecord): Promise<void> {
-    return writeJsonAtomic(file, record);
+  private async write(file: string, record: FileRegistryRecord): Promise<void> {
+    const bytes = Buffer.byteLength(JSON.stringify(record));
+    if (bytes > this.maxEntryBytes) {
+      throw new RangeError(`registry entry ${record.instance.id} is ${bytes} bytes, over maxEntryBytes (${this.maxEntryBytes})`);
+    }
+    await writeJsonAtomic(file, record);
+  }
+
+  private prepareRoot(): Promise<void> {
+    return (this.rootChecked ??= prepareRegistryRoot(this.directory).catch((error: unknown) => {
+      this.rootChecked = undefined;
+      throw error;
+    }));
   }
 
   private assertOpen(): void {

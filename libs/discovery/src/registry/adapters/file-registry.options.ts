@@ -2,6 +2,8 @@
 export const FILE_REGISTRY_DEFAULT_POLL_INTERVAL_MS = 500;
 /** Default period of the sweeper that deletes long-expired entry files, milliseconds. */
 export const FILE_REGISTRY_DEFAULT_SWEEP_INTERVAL_MS = 30_000;
+/** Default cap on the size of one entry file, bytes: larger files are skipped unread. */
+export const FILE_REGISTRY_DEFAULT_MAX_ENTRY_BYTES = 64 * 1024;
 /** Default time an entry file stays on disk after it expired, milliseconds. */
 export const FILE_REGISTRY_DEFAULT_SWEEP_GRACE_MS = 60_000;
 
@@ -16,10 +18,19 @@ export interface FileRegistryOptions {
   /** Clock in epoch milliseconds. All processes must share it (one machine). Default `Date.now`. */
   now?: () => number;
   /**
-   * Watches re-read the service directory at least this often, besides reacting to
-   * `fs.watch` events; it bounds how late an expiry or a missed event is noticed. Default 500.
+   * Watch poll period. Each poll `stat`s the service directory (one call) and applies
+   * expiries from what it holds; files are read only when `fs.watch` names them or, when
+   * `fs.watch` is unavailable, when the directory changed. A full rescan (one `lstat` per
+   * file, re-reading only files whose inode, size or times changed) runs every 20 polls as
+   * a safety net for missed events. Default 500.
    */
   pollIntervalMs?: number;
+  /**
+   * Largest entry file read, bytes. Bigger files (and anything that is not a regular file:
+   * directories, FIFOs, sockets, symlinks) are skipped unread and counted as invalid; a
+   * registration whose entry would be bigger is rejected. Default 65 536.
+   */
+  maxEntryBytes?: number;
   /** How often this adapter deletes long-expired entry files; 0 disables. Default 30 000. */
   sweepIntervalMs?: number;
   /**

@@ -4,10 +4,19 @@ import { contractInstance as instance } from '../testing/contract-helpers.util';
 import { describeServiceRegistryContract } from '../testing/service-registry.contract';
 import { MemoryRegistryAdapter } from './memory-registry.adapter';
 import { MemoryRegistryStore } from './memory-registry.store';
+import type { ServiceInstance } from '../service-instance.interface';
 
 describeServiceRegistryContract('MemoryRegistryAdapter', () => {
   const store = new MemoryRegistryStore();
-  return { createRegistry: () => new MemoryRegistryAdapter({ store }) };
+  return {
+    createRegistry: () => new MemoryRegistryAdapter({ store }),
+    writeRawEntry: (service, id, raw) => {
+      // NOTE: the store keys entries by instance; a non-object instance is wrapped so it can be keyed.
+      const entry = typeof raw === 'object' && raw !== null ? raw : { id, service, raw };
+      const instance = { ...entry, id, service } as unknown as ServiceInstance;
+      store.put({ instance, ownerId: 'hostile', ttlMs: 60_000, expiresAt: store.now() + 60_000 }, true);
+    },
+  };
 });
 
 describe(MemoryRegistryAdapter.name, () => {

@@ -5,9 +5,17 @@ import { InstanceNotRegisteredError } from '../../errors/instance-not-registered
 import { RegistryClosedError } from '../../errors/registry-closed.error';
 import { frozenJsonCopy } from '../../utils/deep-freeze.util';
 import { assertInstanceId, assertServiceName, assertTtl } from '../../utils/validation.util';
+import { checkServiceInstance } from '../instance-schema.util';
 import { applyHeartbeat, toRegisteredInstance } from '../registry-entry.util';
 import type { ServiceInstance } from '../service-instance.interface';
-import type { HeartbeatPatch, RegisterOptions, ServiceRegistration, ServiceRegistry } from '../service-registry.interface';
+import type {
+  HeartbeatPatch,
+  RegisterOptions,
+  ServiceRegistration,
+  ServiceRegistry,
+  ServiceRegistryStats,
+} from '../service-registry.interface';
+import { SkippedEntries } from '../skipped-entries.util';
 import type { MemoryRegistryOptions } from './memory-registry.options';
 import { MemoryRegistryStore } from './memory-registry.store';
 
@@ -28,6 +36,9 @@ export class MemoryRegistryAdapter implements ServiceRegistry {
   /** Instance id -> service, for the entries this owner registered. */
   private readonly owned = new Map<string, string>();
   private readonly watchers = new Set<Subscriber<ServiceInstance[]>>();
+  private readonly skipped = new SkippedEntries(MemoryRegistryAdapter.name);
+  /** Schema verdicts by (frozen, never mutated) instance object, so each is checked once. */
+  private readonly verdicts = new WeakMap<object, boolean>();
   private isClosed = false;
 
   constructor(options: MemoryRegistryOptions = {}) {
@@ -78,7 +89,7 @@ export class MemoryRegistryAdapter implements ServiceRegistry {
   async list(service: string): Promise<ServiceInstance[]> {
     this.assertOpen();
     assertServiceName(service);
-    return this.store.snapshot(service).instances;
+    return this.validOnly(service, this.store.snapshot(service).instances);
   }
 
   async services(): Promise<string[]> {
@@ -95,11 +106,16 @@ export class MemoryRegistryAdapter implements ServiceRegistry {
         return subscriber.error(error);
       }
       let lastVersion = -1;
+      let last: ServiceInstance[] | undefined;
       const emit = (): void => {
         const { version, instances } = this.store.snapshot(service);
         if (version === lastVersion) return;
         lastVersion = version;
-        subscriber.next(instances);
+        const valid = this.validOnly(service, instances);
+        // NOTE: a change that only added or touched invalid entries leaves the valid view equal.
+        if (last && last.length === valid.length && last.every((instance, i) => instance === valid[i])) return;
+        last = valid;
+        subscriber.next(valid);
       };
       this.watchers.add(subscriber);
       const unsubscribe = this.store.subscribe(service, emit);
@@ -111,12 +127,31 @@ export class MemoryRegistryAdapter implements ServiceRegistry {
     });
   }
 
+  stats(): ServiceRegistryStats {
+    return this.skipped.stats();
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
     for (const subscriber of [...this.watchers]) subscriber.complete();
     this.watchers.clear();
     this.owned.clear();
+  }
+
+  /** The instances that pass the schema; the others are counted and logged once. */
+  private validOnly(service: string, instances: ServiceInstance[]): ServiceInstance[] {
+    return instances.filter((instance) => {
+      const isObject = typeof instance === 'object' && instance !== null;
+      let isValid = isObject ? this.verdicts.get(instance) : false;
+      if (isValid === undefined) {
+        const { reason } = checkServiceInstance(instance, { service });
+        isValid = reason === undefined;
+        this.verdicts.set(instance, isValid);
+        if (reason !== undefined) this.skipped.invalidEntry(`${service}/${String(instance.id)}`, reason);
+      }
+      return isValid;
+    });
   }
 
   private deleteOwn(service: string, id: string): void {

@@ -6,9 +6,17 @@ import { DuplicateInstanceError } from '../../errors/duplicate-instance.error';
 import { InstanceNotRegisteredError } from '../../errors/instance-not-registered.error';
 import { RegistryClosedError } from '../../errors/registry-closed.error';
 import { assertInstanceId, assertServiceName, assertTtl } from '../../utils/validation.util';
+import { checkServiceInstance } from '../instance-schema.util';
 import { applyHeartbeat, compareInstancesById, snapshotFingerprint } from '../registry-entry.util';
 import type { ServiceInstance } from '../service-instance.interface';
-import type { HeartbeatPatch, RegisterOptions, ServiceRegistration, ServiceRegistry } from '../service-registry.interface';
+import type {
+  HeartbeatPatch,
+  RegisterOptions,
+  ServiceRegistration,
+  ServiceRegistry,
+  ServiceRegistryStats,
+} from '../service-registry.interface';
+import { SkippedEntries } from '../skipped-entries.util';
 import { RedisChangesSubscriber } from './redis-changes.subscriber';
 import { createRedisClient, resolveRedisConnection, type RedisConnectionTarget } from './redis-connection.util';
 import { startRedisRelistWatch } from './redis-relist-watch.util';
@@ -70,6 +78,7 @@ export class RedisRegistryAdapter implements ServiceRegistry {
   /** Instance id -> entry, for the entries this owner registered. */
   private readonly owned = new Map<string, OwnedEntry>();
   private readonly watchers = new Set<Subscriber<ServiceInstance[]>>();
+  private readonly skipped = new SkippedEntries(RedisRegistryAdapter.name);
   private isClosed = false;
 
   constructor(options: RedisRegistryOptions = {}) {
@@ -179,6 +188,10 @@ export class RedisRegistryAdapter implements ServiceRegistry {
     });
   }
 
+  stats(): ServiceRegistryStats {
+    return this.skipped.stats();
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -205,13 +218,36 @@ export class RedisRegistryAdapter implements ServiceRegistry {
     const now = Number(reply[0]);
     const instances: ServiceInstance[] = [];
     let earliest = Infinity;
-    for (let i = 1; i + 3 < reply.length; i += 4) {
-      const fields = JSON.parse(String(reply[i])) as ServiceRegistration;
-      instances.push({ ...fields, registeredAt: Number(reply[i + 1]), renewedAt: Number(reply[i + 2]) });
-      earliest = Math.min(earliest, Number(reply[i + 3]));
+    for (let i = 1; i + 4 < reply.length; i += 5) {
+      const id = String(reply[i]);
+      // NOTE: expiry counts even for an invalid entry: its end may turn the snapshot valid again.
+      earliest = Math.min(earliest, Number(reply[i + 4]));
+      const instance = this.parseEntry(service, id, String(reply[i + 1]), reply[i + 2], reply[i + 3]);
+      if (instance) instances.push(instance);
     }
     instances.sort(compareInstancesById);
     return { instances, nextExpiryInMs: earliest === Infinity ? undefined : Math.max(0, earliest - now) };
+  }
+
+  /** The entry as a valid instance, or undefined (skipped, counted and logged once). */
+  private parseEntry(service: string, id: string, json: string, registeredAt: unknown, renewedAt: unknown): ServiceInstance | undefined {
+    const key = `${service}/${id}`;
+    let fields: unknown;
+    try {
+      fields = JSON.parse(json);
+    } catch {
+      this.skipped.invalidEntry(key, 'the instance is not JSON');
+      return undefined;
+    }
+    const raw = typeof fields === 'object' && fields !== null ? { ...fields } : fields;
+    if (typeof raw === 'object' && raw !== null) Object.assign(raw, { registeredAt: Number(registeredAt), renewedAt: Number(renewedAt) });
+    const check = checkServiceInstance(raw, { service, id });
+    if (check.reason !== undefined) {
+      this.skipped.invalidEntry(key, check.reason);
+      return undefined;
+    }
+    this.skipped.clear(key);
+    return check.instance;
   }
 
   private async deleteOwn(operation: string, service: string, id: string): Promise<void> {

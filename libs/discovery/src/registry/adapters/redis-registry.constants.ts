@@ -68,7 +68,7 @@ return 1`);
 
 /**
  * KEYS: index. ARGV: entry key prefix of the service. One atomic snapshot: the server time,
- * then per live entry (sorted by id) instance JSON, registeredAt, renewedAt, expiry.
+ * then per live entry (sorted by id) its id, instance JSON, registeredAt, renewedAt, expiry.
  */
 export const REDIS_LIST_SCRIPT = redisScript(`
 ${NOW}
@@ -78,6 +78,7 @@ local out = { now }
 for i = 1, #ids, 2 do
   local rec = redis.call('HMGET', ARGV[1] .. ids[i], 'instance', 'registeredAt', 'renewedAt')
   if rec[1] then
+    out[#out + 1] = ids[i]
     out[#out + 1] = rec[1]
     out[#out + 1] = rec[2]
     out[#out + 1] = rec[3]

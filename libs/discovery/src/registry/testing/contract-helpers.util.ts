@@ -98,6 +98,8 @@ export interface RegistryContractContext {
   /** A new registry (owner) on the current test's backend; closed after the test. */
   registry(): Promise<ServiceRegistry>;
   readonly timing: Required<ServiceRegistryContractOptions>;
+  /** Stores `instance` as is under `service`/`id`, as a hostile writer would (see the harness). */
+  writeRawEntry(service: string, id: string, instance: unknown): Promise<void>;
 }
 
 /** A valid registration for contract tests, with optional overrides. */

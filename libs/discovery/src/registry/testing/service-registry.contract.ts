@@ -2,6 +2,7 @@
 import type { ServiceRegistry } from '../service-registry.interface';
 import type { RegistryContractContext } from './contract-helpers.util';
 import { describeRegistryBasicsContract } from './registry-basics.contract';
+import { describeRegistryHostileContract } from './registry-hostile.contract';
 import { describeRegistryLeasesContract } from './registry-leases.contract';
 import { describeRegistryWatchContract } from './registry-watch.contract';
 
@@ -13,6 +14,13 @@ import { describeRegistryWatchContract } from './registry-watch.contract';
 export interface ServiceRegistryContractHarness {
   /** A new registry object (a new owner) on this test's backend. The suite closes it. */
   createRegistry(): ServiceRegistry | Promise<ServiceRegistry>;
+  /**
+   * Stores an entry the way a foreign or hostile writer would, bypassing every adapter
+   * check: `instance` as given (any shape, even not an object) at `service`/`id`, in the
+   * backend's own envelope, with a lease of a minute or more. The malformed-entries tests
+   * need it.
+   */
+  writeRawEntry?(service: string, id: string, instance: unknown): void | Promise<void>;
   /** Releases the backend (directory, server keys) after the test's registries are closed. */
   dispose?(): void | Promise<void>;
 }
@@ -37,7 +45,8 @@ export interface ServiceRegistryContractOptions {
 /**
  * Registers the shared `ServiceRegistry` contract as a jest suite, so every adapter proves
  * the same semantics: register/list/deregister, validation, duplicate ids, TTL expiry,
- * heartbeats, ordered snapshot watches, concurrent writers and close. Memory and file
+ * heartbeats, ordered snapshot watches, concurrent writers, close, and malformed entries
+ * (skipped and counted; the harness's `writeRawEntry` stores them). Memory and file
  * adapters run it in unit tests; Redis and etcd adapters run it against real servers.
  * Uses real time with short TTLs; takes a few seconds per adapter.
  *
@@ -68,6 +77,12 @@ export function describeServiceRegistryContract(
 
     const context: RegistryContractContext = {
       timing,
+      async writeRawEntry(service, id, instance) {
+        harness ??= Promise.resolve(factory());
+        const { writeRawEntry } = await harness;
+        if (!writeRawEntry) throw new Error(`${name}: the contract harness has no writeRawEntry(service, id, instance)`);
+        await writeRawEntry(service, id, instance);
+      },
       async registry() {
         harness ??= Promise.resolve(factory());
         const registry = await (await harness).createRegistry();
@@ -86,5 +101,6 @@ export function describeServiceRegistryContract(
     describeRegistryBasicsContract(context);
     describeRegistryLeasesContract(context);
     describeRegistryWatchContract(context);
+    describeRegistryHostileContract(context);
   });
 }

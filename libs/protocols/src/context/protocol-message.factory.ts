@@ -10,6 +10,7 @@ import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import { deadlineFromHeaders, normalizeHeaders } from '../utils/headers.util';
 import { clampDeadline } from '../utils/deadline.util';
 import { isProtocolAwareContext } from './protocol-aware-context.interface';
+import { tcpMetadata } from '../transports/nest-compat.util';
 
 // NOTE: a cache, not a registry: the middleware chain, @Msg() and @MsgContext() of one
 // request must see the same message object, keyed by the request's own context object.
@@ -54,7 +55,7 @@ function readRpc(ctx: ExecutionContext): RawMessage {
     };
   }
   if (context instanceof TcpContext) {
-    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(context.getMetadata()) };
+    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(tcpMetadata(context)) };
   }
   if (isProtocolAwareContext(context)) {
     const headers = normalizeHeaders(context.getHeaders());

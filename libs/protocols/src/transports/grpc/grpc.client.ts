@@ -9,6 +9,7 @@ import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
 import { fromErrorObject } from '../../errors/to-protocol-error.util';
 import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS } from '../client-call.util';
+import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import {
@@ -128,7 +129,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   /** Calls the method of `pattern` and emits its reply (`null` for none). */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -139,7 +140,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.callIgnoringReply<TResult>(packet, deadline)));
       }),
     );

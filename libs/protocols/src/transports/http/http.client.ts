@@ -11,6 +11,7 @@ import { defaultHttpPath } from '../../utils/endpoint-defaults.util';
 import { timeoutHeader } from '../../utils/headers.util';
 import { timerDelay } from '../../utils/deadline.util';
 import { toClientError, withDeadline } from '../client-call.util';
+import { createPacket } from '../nest-compat.util';
 import { resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import {
@@ -87,7 +88,7 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return defer(() => {
       const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
-      const packet = this.createPacket(pattern, data);
+      const packet = createPacket(this, pattern, data);
       const call$ = this.exchange(this.patternRequest(packet, options.headers), deadline);
       return withDeadline(call$.pipe(map((response) => response.body as TResult)), deadline, pattern);
     });
@@ -98,7 +99,7 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     return startEagerly(
       defer(() => {
         const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options.timeoutMs, this.timeoutMs));
-        const call$ = this.exchange(this.patternRequest(this.createPacket(pattern, data), options.headers), deadline);
+        const call$ = this.exchange(this.patternRequest(createPacket(this, pattern, data), options.headers), deadline);
         return withDeadline(call$.pipe(map(() => undefined as TResult)), deadline, pattern);
       }),
     );

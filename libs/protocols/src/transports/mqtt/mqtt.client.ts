@@ -8,6 +8,7 @@ import type { CallOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
+import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import { CLIENT_CLOSED, CLIENT_CONNECTION_LOST, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, MQTT_NO_SUBSCRIBER } from '../client.messages';
@@ -121,7 +122,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   /** Publishes a request and emits its reply; `options` override the timeout and add headers. */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -132,7 +133,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.publishEvent<TResult>(packet, deadline)));
       }),
     );

@@ -9,6 +9,7 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
 import { servesProtocol } from '../serves-protocol.util';
+import { handleRequest } from '../nest-compat.util';
 import { MqttMessageContext } from './mqtt-message.context';
 import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 
@@ -144,7 +145,8 @@ export class MqttServer extends ServerMqtt {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) return refuse(ProtocolError.notFound(noEndpointMessage(pattern)), requestId);
     if (requestId === undefined) return this.handleEvent(pattern, { pattern, data: envelope.data }, context);
-    return this.handleRequest(
+    return handleRequest(
+      this,
       context,
       async () => this.transformToObservable(await handler(envelope.data, context)),
       (response) => reply(requestId, response),

@@ -1,4 +1,4 @@
-import { ClientTCP, type ReadPacket } from '@nestjs/microservices';
+import { ClientTCP, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
 import type { CallOptions, TcpClientOptions } from '../../interfaces/client-options.interface';
@@ -57,9 +57,24 @@ export class TcpClient extends ClientTCP {
 
   protected override createPacket<TInput>(pattern: unknown, data: TInput): ReadPacket {
     const call = data instanceof OutgoingCall ? data : new OutgoingCall(data, outgoingDeadline(this.timeoutMs));
-    const packet = super.createPacket(pattern, call.data);
+    // NOTE: Nest 11's ClientProxy has no createPacket.
+    const packet: ReadPacket =
+      typeof super.createPacket === 'function' ? super.createPacket(pattern, call.data) : { pattern, data: call.data };
     packet.metadata = outgoingHeaders(call.deadline, { ...packet.metadata, ...call.headers });
     return packet;
+  }
+
+  /** Nest 11 hands `send`'s `{ pattern, data }` to `publish` without calling `createPacket`. */
+  protected override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    return super.publish(this.toPacket(packet), callback);
+  }
+
+  protected override dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    return super.dispatchEvent(this.toPacket(packet));
+  }
+
+  private toPacket(packet: ReadPacket): ReadPacket {
+    return packet.data instanceof OutgoingCall ? this.createPacket(packet.pattern, packet.data) : packet;
   }
 
   override handleError(error: unknown): void {

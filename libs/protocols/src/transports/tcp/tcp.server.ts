@@ -5,6 +5,7 @@ import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../proto
 import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
+import { tcpMessageHandlerForNest11 } from '../nest-compat.util';
 import { loadServerTls, serverTlsOptions } from '../../tls/tls-material.util';
 import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
 
@@ -97,7 +98,9 @@ export class TcpServer extends ServerTCP {
       this.logger.warn?.(`dropped TCP event: ${error.message}`);
       return undefined;
     }
-    return super.handleMessage(socket, rawMessage);
+    // Nest 11's ServerTCP drops the packet's metadata (our headers): handled as Nest 12 does.
+    const nest11 = tcpMessageHandlerForNest11(this);
+    return nest11 ? nest11(socket, rawMessage) : super.handleMessage(socket, rawMessage);
   }
 
   /** The bound address; valid after `listen`. */

@@ -10,6 +10,7 @@ import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-header
 import { ProtocolError } from '../../errors/protocol.error';
 import { timeoutHeader } from '../../utils/headers.util';
 import { toClientError, withDeadline } from '../client-call.util';
+import { createPacket } from '../nest-compat.util';
 import { decodeDatagram, encodeDatagram, toHmacKey } from './udp-datagram';
 import { resolveMaxDatagramBytes, resolveRetransmit, resolveSocketType, resolveTimeout } from './udp-options.util';
 import { UdpStatus, type UdpClientStats, type UdpEvents } from './udp.events';
@@ -136,7 +137,7 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
       const deadline = outgoingDeadline(resolveTimeout(options.timeoutMs, this.timeoutMs));
       const retransmit = resolveRetransmit(options.retransmit === undefined ? this.retransmit : options.retransmit);
       // Encoded before connecting, so that a request that cannot be sent is never sent.
-      const call = this.prepareCall(this.createPacket(pattern, data), deadline);
+      const call = this.prepareCall(createPacket(this, pattern, data), deadline);
       const call$ = defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(call, retransmit, this.createObserver(observer)))),
       );

@@ -6,6 +6,7 @@ import { throwError } from 'rxjs';
 import { ProtocolError, type ProtocolErrorBody } from '../../errors/protocol.error';
 import { toProtocolError } from '../../errors/to-protocol-error.util';
 import { servesProtocol } from '../serves-protocol.util';
+import { handleRequest } from '../nest-compat.util';
 import { decodeDatagram, encodeDatagram, toHmacKey, type DecodedUdpDatagram, type UdpReplyDatagram } from './udp-datagram';
 import { resolveMaxDatagramBytes, resolveSocketType } from './udp-options.util';
 import { UdpReplyCache } from './udp-reply-cache';
@@ -215,7 +216,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     }
     let last: unknown = null;
     let isAnswered = false;
-    this.handleRequest(
+    handleRequest(
+      this,
       context,
       async () => {
         try {

@@ -9,6 +9,7 @@ import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-header
 import { ProtocolError } from '../../errors/protocol.error';
 import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
+import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import {
@@ -123,7 +124,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   /** Sends a request frame and emits its reply; `options` override the timeout and add headers. */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -134,7 +135,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(this.createPacket(pattern, data), deadline, options.headers);
+        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.sendEvent<TResult>(packet, deadline)));
       }),
     );

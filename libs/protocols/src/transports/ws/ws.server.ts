@@ -10,6 +10,7 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { toProtocolError } from '../../errors/to-protocol-error.util';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { servesProtocol } from '../serves-protocol.util';
+import { handleRequest } from '../nest-compat.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
 import { unserializableReplyMessage } from '../../protocols.messages';
 import { parseWsFrame, type WsFrame } from './ws-frame';
@@ -184,7 +185,8 @@ export class WsServer extends Server implements CustomTransportStrategy {
     }
     let last: unknown = null;
     let isAnswered = frame.id === undefined;
-    return this.handleRequest(
+    return handleRequest(
+      this,
       context,
       async () => this.transformToObservable(await handler(frame.data, context)),
       (packet: WritePacket) => {

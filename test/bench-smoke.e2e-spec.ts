@@ -57,35 +57,128 @@ describe('npm run bench -- --smoke --json', () => {
     for (const name of SCENARIOS) expect(report.scenarios[name].goals.length).toBeGreaterThan(0);
   });
 
-  it.each([['overhead'], ['peer']])('%s: should give req/s and latency for every client at c=1, 16 and 128', (name) => {
-    const { figures, ratios } = report.scenarios[name];
-    expect(Object.keys(figures)).toEqual(['c1', 'c16', 'c128']);
-    for (const level of Object.values(figures)) {
-      for (const [client, result] of Object.entries(
-        level as Record<string, { rps: number; errors: number; latency: { n: number; p99Ms: number } }>,
-      )) {
-        expect({ client, hasTraffic: result.rps > 0 && result.latency.n > 0, errors: result.errors }).toEqual({
-          client,
-          hasTraffic: true,
+  interface ClientFigures {
+    rps: number;
+    errors: number;
+    latency: { n: number; p99Ms: number };
+    cpuUsPerRequest: { client: number | null; server: number | null; servers: Array<number | null> };
+  }
+  interface OpenFigures {
+    rate: number;
+    errors: number;
+    dropped: number;
+    latency: { n: number; p99Ms: number };
+  }
+
+  /** Every contender id at every level answered (no timing asserted), with its CPU per request. */
+  function expectContenders(figures: Record<string, unknown>, ids: string[], levels: string[]): void {
+    for (const level of levels) {
+      const byId = figures[level] as Record<string, ClientFigures>;
+      for (const id of ids) {
+        const result = byId[id];
+        expect({ level, id, present: result !== undefined }).toEqual({ level, id, present: true });
+        expect({
+          level,
+          id,
+          answered: result.latency.n > 0,
+          errors: result.errors,
+          cpuClient: typeof result.cpuUsPerRequest.client,
+          cpuServer: typeof result.cpuUsPerRequest.server,
+        }).toEqual({ level, id, answered: true, errors: 0, cpuClient: 'number', cpuServer: 'number' });
+      }
+    }
+  }
+
+  function expectOpenLoop(figures: Record<string, unknown>, ids: string[]): void {
+    for (const key of ['open50', 'open80']) {
+      const byId = figures[key] as Record<string, OpenFigures>;
+      for (const id of ids) {
+        expect({ key, id, rate: byId[id].rate > 0, answered: byId[id].latency.n > 0, errors: byId[id].errors }).toEqual({
+          key,
+          id,
+          rate: true,
+          answered: true,
           errors: 0,
         });
       }
     }
-    for (const value of Object.values(ratios)) expect(value).toBeGreaterThan(0);
+  }
+
+  it('overhead: should measure every contender id at c=1, 16 and 128 with CPU per request, open loop and bytes per call', () => {
+    const { figures, ratios, goals } = report.scenarios.overhead;
+    expect(Object.keys(figures)).toEqual(['c1', 'c16', 'c128', 'open50', 'open80', 'allocation']);
+    const tcp = ['orion-tcp', 'orion-tcp-nometrics', 'orion-tcp-client', 'nest-tcp', 'nest-tcp-nodelay', 'limit'];
+    const grpc = ['orion-grpc', 'orion-grpc-client', 'nest-grpc', 'grpc-raw'];
+    const mini = ['orion-tcp-mini', 'orion-tcp-client-mini', 'nest-tcp-mini', 'nest-tcp-nodelay-mini', 'nest-tcp-to-nest'];
+    expectContenders(figures, [...tcp, ...grpc, ...mini], ['c1', 'c16', 'c128']);
+    for (const level of ['c1', 'c16', 'c128']) {
+      for (const server of ['server-orion', 'server-nest', 'server-minimal']) {
+        const entry = (figures[level] as Record<string, { kind: string; cpuUsPerRequest: unknown }>)[server];
+        expect({ level, server, kind: entry.kind, cpu: typeof entry.cpuUsPerRequest }).toEqual({
+          level,
+          server,
+          kind: 'server',
+          cpu: 'number',
+        });
+      }
+    }
+    expectOpenLoop(figures, [...tcp, ...grpc]);
+    const allocation = figures.allocation as Record<string, { bytesPerCall: number | null }>;
+    expect(Object.keys(allocation).sort()).toEqual([...tcp, ...grpc].sort());
+    expect(Object.values(allocation).some((a) => (a.bytesPerCall ?? 0) > 0)).toBe(true);
+    for (const c of ['c1', 'c16', 'c128']) {
+      for (const name of ['tcp.oursOverBestNest', 'tcp.oursOverLimit', 'grpc.oursOverRawGrpcJs'])
+        expect(ratios).toHaveProperty([`${name}.${c}`]);
+    }
+    expect((goals as Array<{ goal: string }>).map((g) => g.goal).join('\n')).toMatch(
+      /better Nest ClientTCP[\s\S]*limit[\s\S]*raw @grpc\/grpc-js/,
+    );
   });
 
-  it('slow-instance: should measure every strategy and Moleculer with the slow share', () => {
-    const runs = report.scenarios['slow-instance'].figures.runs as Record<
+  it('peer: should measure ours and Moleculer at c=1, 16 and 128 with CPU per request, and in open loop', () => {
+    const { figures, settings } = report.scenarios.peer as unknown as { figures: Record<string, unknown>; settings: { moleculer: object } };
+    const main = ['orion-p2c-3', 'orion-rr-3', 'moleculer-rr', 'moleculer-latency'];
+    expectContenders(figures, [...main, 'orion-p2c-1'], ['c1', 'c16', 'c128']);
+    expectOpenLoop(figures, main);
+    expect(settings.moleculer).toMatchObject({ gossipPeriodS: 2, metrics: false });
+  });
+
+  it('slow-instance: should give the median p99 over repetitions, min-max and the slow share of every contender', () => {
+    const figures = report.scenarios['slow-instance'].figures as Record<
       string,
-      { requests: number; errors: number; slowShare: number; latency: { p999Ms: number } }
+      Record<
+        string,
+        { repetitions: number; errors: number; requests: number; slowShare: number; p99Ms: { median: number; min: number; max: number } }
+      >
     >;
-    for (const strategy of ['p2c-ewma', 'round-robin', 'least-connections', 'weighted', 'random', 'consistent-hash (keyed)']) {
-      expect(runs[`slow, ${strategy}`]).toMatchObject({ errors: 0 });
-      expect(runs[`slow, ${strategy}`].requests).toBeGreaterThan(0);
+    const ids = [
+      'healthy-orion-p2c',
+      'healthy-moleculer-rr',
+      'slow-orion-p2c',
+      'slow-orion-rr',
+      'slow-orion-lc',
+      'slow-orion-weighted',
+      'slow-orion-random',
+      'slow-orion-hash',
+      'slow-moleculer-rr',
+      'slow-moleculer-latency',
+    ];
+    expect(Object.keys(figures.closed)).toEqual(ids);
+    for (const id of ids) {
+      const run = figures.closed[id];
+      expect({ id, errors: run.errors, hasRequests: run.requests > 0, repetitions: run.repetitions >= 1 }).toEqual({
+        id,
+        errors: 0,
+        hasRequests: true,
+        repetitions: true,
+      });
+      expect(run.p99Ms.min).toBeLessThanOrEqual(run.p99Ms.max);
+      expect(run.p99Ms.median).toBeGreaterThan(0);
     }
-    expect(runs['moleculer slow, RoundRobin'].slowShare).toBeGreaterThan(0);
-    expect(runs['moleculer slow, Latency'].requests).toBeGreaterThan(0);
-    expect(report.scenarios['slow-instance'].figures.healthyP99Ms).toBeGreaterThan(0);
+    // Round robin cannot avoid the slow instance: it must have served some of Moleculer's requests.
+    expect(figures.closed['slow-moleculer-rr'].slowShare).toBeGreaterThan(0);
+    expect(figures.closed['healthy-orion-p2c'].slowShare).toBe(0);
+    for (const key of ['open50', 'open80']) expect(figures[key]['slow-orion-p2c'].requests).toBeGreaterThan(0);
   });
 
   it('failover: should count failures and time the dead instance out of rotation', () => {
@@ -104,6 +197,9 @@ describe('npm run bench -- --smoke --json', () => {
     }>;
     expect(cells).toHaveLength(18);
     for (const cell of cells) expect(cell.picksPerSecond).toBeGreaterThan(0);
+    const { ratios } = report.scenarios['pick-cost'];
+    for (const strategy of ['p2c-ewma', 'round-robin', 'least-connections', 'weighted', 'random', 'consistent-hash'])
+      expect(ratios[`${strategy}.costAt10000Over10`]).toBeGreaterThan(0);
   });
 
   it('registry-scale: should measure file, and Redis and etcd where installed', () => {

@@ -26,6 +26,8 @@ export {
   UDP_HMAC_BYTES,
   UDP_DEFAULT_REPLY_CACHE_TTL_MS,
   UDP_DEFAULT_REPLY_CACHE_MAX_ENTRIES,
+  UDP_AMPLIFICATION_FACTOR,
+  UDP_HMAC_KEY_ENV,
   type UdpEvents,
   type UdpServerStats,
   type UdpClientStats,

@@ -36,8 +36,11 @@ export type DecodedUdpDatagram =
   | { kind: 'request'; id: string; pattern: string; data: unknown; headers: Record<string, string> }
   | { kind: 'event'; pattern: string; data: unknown; headers: Record<string, string> }
   | { kind: 'reply'; id: string | null; response?: unknown; err?: Record<string, unknown> }
-  /** Readable enough to answer: `error` goes back to the sender, under `id` if it was read. */
-  | { kind: 'invalid'; error: ProtocolError; id?: string }
+  /**
+   * Readable enough to answer: `error` goes back to the sender, under `id` if it was read.
+   * `isGarbage`: not even a JSON object (empty, binary, not JSON): never answered.
+   */
+  | { kind: 'invalid'; error: ProtocolError; id?: string; isGarbage?: boolean }
   /** Unsigned or wrongly signed: never answered. */
   | { kind: 'unauthenticated' };
 
@@ -90,6 +93,10 @@ function invalid(message: string, id?: string): DecodedUdpDatagram {
   return { kind: 'invalid', error: ProtocolError.invalidArgument(message), id };
 }
 
+function garbage(id?: string): DecodedUdpDatagram {
+  return { kind: 'invalid', error: ProtocolError.invalidArgument(UDP_NOT_JSON()), id, isGarbage: true };
+}
+
 function decodeObject(value: Record<string, unknown>): DecodedUdpDatagram {
   const id = readId(value.id);
   if (value.v !== UDP_WIRE_VERSION) {
@@ -136,13 +143,13 @@ export function decodeDatagram(datagram: Buffer, options: UdpCodecOptions = {}):
   try {
     text = utf8.decode(body);
   } catch {
-    return invalid(UDP_NOT_JSON());
+    return garbage();
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return invalid(UDP_NOT_JSON(), salvageDatagramId(text));
+    return garbage(salvageDatagramId(text));
   }
-  return isRecord(value) ? decodeObject(value) : invalid(UDP_NOT_JSON());
+  return isRecord(value) ? decodeObject(value) : garbage();
 }

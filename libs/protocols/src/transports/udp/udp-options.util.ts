@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
-import { UDP_DEFAULT_MAX_DATAGRAM_BYTES, UDP_MAX_DATAGRAM_BYTES, UDP_MIN_DATAGRAM_BYTES } from './udp.constants';
+import { UDP_HMAC_KEY_ENV, UDP_DEFAULT_MAX_DATAGRAM_BYTES, UDP_MAX_DATAGRAM_BYTES, UDP_MIN_DATAGRAM_BYTES } from './udp.constants';
 import { UDP_INVALID_OPTION } from './udp.messages';
-import type { UdpRetransmitOptions, UdpSocketType } from './udp.options';
+import type { UdpHmacKey, UdpRetransmitOptions, UdpSocketType } from './udp.options';
 import { MAX_CALL_TIMEOUT_MS } from '../../utils/deadline.util';
 
 /** `udp6` for an IPv6 literal host, else `udp4`, unless the type is given. */
@@ -35,4 +35,14 @@ export function resolveTimeout(value: number | undefined, fallback: number): num
   const timeoutMs = value ?? fallback;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new RangeError(UDP_INVALID_OPTION('timeoutMs', 'a positive, finite number'));
   return Math.min(timeoutMs, MAX_CALL_TIMEOUT_MS);
+}
+
+/**
+ * The HMAC key to use: the given one, else `ORION_UDP_HMAC_KEY` from the environment (so a
+ * whole mesh turns signing on with one variable), else none.
+ */
+export function resolveHmacKeySource(value: UdpHmacKey | undefined, env: NodeJS.ProcessEnv = process.env): UdpHmacKey | undefined {
+  if (value !== undefined) return value;
+  const fromEnv = env[UDP_HMAC_KEY_ENV];
+  return fromEnv ? fromEnv : undefined;
 }

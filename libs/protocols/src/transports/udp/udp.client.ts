@@ -12,7 +12,8 @@ import { timeoutHeader } from '../../utils/headers.util';
 import { toClientError, withDeadline } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
 import { decodeDatagram, encodeDatagram, toHmacKey } from './udp-datagram';
-import { resolveMaxDatagramBytes, resolveRetransmit, resolveSocketType, resolveTimeout } from './udp-options.util';
+import { resolveHmacKeySource, resolveMaxDatagramBytes, resolveRetransmit, resolveSocketType, resolveTimeout } from './udp-options.util';
+import { UDP_AMPLIFICATION_FACTOR } from './udp.constants';
 import { UdpStatus, type UdpClientStats, type UdpEvents } from './udp.events';
 import {
   UDP_CLIENT_CLOSED,
@@ -45,6 +46,9 @@ interface PreparedCall {
  *   `intervalMs`, up to `maxAttempts` sends, with the same id: the server runs it once.
  *   Use it for idempotent requests only.
  * - Error replies arrive as `ProtocolError`.
+ * - Unsigned requests are padded (trailing whitespace) to a third of `maxDatagramBytes`,
+ *   so the server's anti-amplification limit lets any fitting reply through. With
+ *   `hmacKey` (or `ORION_UDP_HMAC_KEY` in the environment) requests are signed instead.
  *
  * @publicApi
  */
@@ -74,7 +78,7 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
     this.type = resolveSocketType(this.host, options.type);
     this.timeoutMs = resolveTimeout(options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
     this.maxDatagramBytes = resolveMaxDatagramBytes(options.maxDatagramBytes);
-    this.hmacKey = toHmacKey(options.hmacKey);
+    this.hmacKey = toHmacKey(resolveHmacKeySource(options.hmacKey));
     this.retransmit = resolveRetransmit(options.retransmit);
   }
 
@@ -223,7 +227,17 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
         limit: this.maxDatagramBytes,
       });
     }
-    return datagram;
+    return id === undefined || this.hmacKey ? datagram : this.padded(datagram);
+  }
+
+  /**
+   * An unsigned request padded with trailing JSON whitespace to a third of
+   * `maxDatagramBytes`, so that the server's anti-amplification limit (3x the request)
+   * still lets through any reply that fits a datagram. Signed requests need no padding.
+   */
+  private padded(datagram: Buffer): Buffer {
+    const floor = Math.ceil(this.maxDatagramBytes / UDP_AMPLIFICATION_FACTOR);
+    return datagram.length >= floor ? datagram : Buffer.concat([datagram, Buffer.alloc(floor - datagram.length, 0x20)]);
   }
 
   /** Sends a prepared call and its retransmissions; returns the teardown. */

@@ -15,6 +15,15 @@ export const UDP_MAX_DATAGRAM_BYTES = 65_507;
 /** Floor of `maxDatagramBytes`: every error reply must still fit. */
 export const UDP_MIN_DATAGRAM_BYTES = 512;
 
+/**
+ * Anti-amplification limit (as QUIC's): a reply to a sender not authenticated by the HMAC
+ * is at most this many times the request's size, so a spoofed source cannot be flooded.
+ */
+export const UDP_AMPLIFICATION_FACTOR = 3;
+
+/** Environment variable read as `hmacKey` by `UdpServer` and `UdpClient` when none is given. */
+export const UDP_HMAC_KEY_ENV = 'ORION_UDP_HMAC_KEY';
+
 /** Length of the HMAC-SHA256 prefix of a signed datagram (bytes). */
 export const UDP_HMAC_BYTES = 32;
 

@@ -35,10 +35,15 @@ export interface UdpServerStats {
   replied: number;
   /** Of `replied`, error replies. */
   errorReplies: number;
-  /** Datagrams neither run nor answered: unauthenticated, reply-shaped, events for no endpoint. */
+  /** Datagrams neither run nor answered: garbage, unauthenticated, reply-shaped, events for no endpoint, replies cut to nothing. */
   dropped: number;
   /** Retransmitted requests: answered from the reply cache, or ignored while still running. */
   duplicates: number;
+  /**
+   * Replies over 3x the request to an unsigned sender (anti-amplification): replaced by a
+   * short RESOURCE_EXHAUSTED error, or dropped when even that is over the limit.
+   */
+  cutReplies: number;
 }
 
 /**

@@ -8,6 +8,9 @@ export const UDP_REQUEST_TOO_LARGE = (pattern: string, size: number, max: number
 export const UDP_REPLY_TOO_LARGE = (size: number, max: number): string =>
   `reply of ${size} bytes exceeds the ${max}-byte datagram limit of this server`;
 
+export const UDP_REPLY_AMPLIFIED = (size: number, max: number): string =>
+  `reply of ${size} B is over 3x the unsigned request (${max} B): pad the request, set hmacKey, or use another transport`;
+
 export const UDP_NOT_JSON = (): string => 'datagram is not a UTF-8 JSON object';
 
 export const UDP_NOT_SERIALIZABLE = (what: string): string => `${what} is not JSON-serializable`;

@@ -42,6 +42,8 @@ export interface UdpListenerOptions extends ListenerOptions {
   /**
    * Shared HMAC-SHA256 key. When set, every datagram must be signed with it: unsigned or
    * wrongly signed ones are dropped (counted, never answered) and replies are signed.
+   * Default: `ORION_UDP_HMAC_KEY` from the environment, else none (unsigned peers then
+   * get no reply over 3x their request's size).
    */
   hmacKey?: UdpHmacKey;
   /** Duplicate suppression settings, or `false` to run every datagram. */
@@ -82,7 +84,10 @@ export interface UdpClientOptions extends ClientCallOptions {
   type?: UdpSocketType;
   /** Largest datagram sent, signature included (bytes). Default 1200, at most 65,507. */
   maxDatagramBytes?: number;
-  /** Shared HMAC-SHA256 key: requests are signed, unsigned or wrongly signed replies dropped. */
+  /**
+   * Shared HMAC-SHA256 key: requests are signed, unsigned or wrongly signed replies dropped.
+   * Default: `ORION_UDP_HMAC_KEY` from the environment, else none (requests are then padded).
+   */
   hmacKey?: UdpHmacKey;
   /** Default retransmission of every `send` (off unless set). */
   retransmit?: UdpRetransmitOptions;

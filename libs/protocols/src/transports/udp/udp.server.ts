@@ -8,16 +8,22 @@ import { toProtocolError } from '../../errors/to-protocol-error.util';
 import { servesProtocol } from '../serves-protocol.util';
 import { handleRequest } from '../nest-compat.util';
 import { decodeDatagram, encodeDatagram, toHmacKey, type DecodedUdpDatagram, type UdpReplyDatagram } from './udp-datagram';
-import { resolveMaxDatagramBytes, resolveSocketType } from './udp-options.util';
+import { resolveHmacKeySource, resolveMaxDatagramBytes, resolveSocketType } from './udp-options.util';
 import { UdpReplyCache } from './udp-reply-cache';
-import { UDP_TRANSPORT } from './udp.constants';
+import { UDP_AMPLIFICATION_FACTOR, UDP_TRANSPORT } from './udp.constants';
 import { UdpContext } from './udp.context';
 import { UdpStatus, type UdpEvents, type UdpServerStats } from './udp.events';
-import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_TOO_LARGE } from './udp.messages';
+import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_AMPLIFIED, UDP_REPLY_TOO_LARGE } from './udp.messages';
 import type { UdpListenerOptions } from './udp.options';
 
 type UdpRequest = Extract<DecodedUdpDatagram, { kind: 'request' }>;
 type UdpEvent = Extract<DecodedUdpDatagram, { kind: 'event' }>;
+
+/** Where a reply goes, and how large the request was (the anti-amplification budget). */
+interface Sender {
+  remote: RemoteInfo;
+  requestBytes: number;
+}
 
 /** The wire body of any error, keeping the correlation id our exception filter adds. */
 function errorBody(error: unknown): ProtocolErrorBody {
@@ -42,12 +48,19 @@ function closeQuietly(socket: Socket): void {
  *
  * - Requests carry an `id` and get exactly one reply datagram; events carry none and get
  *   no reply.
- * - Datagrams over `maxDatagramBytes`, malformed or of another wire version get an error
- *   reply; so does a handler whose reply would not fit (RESOURCE_EXHAUSTED).
+ * - Garbage (empty, binary, not a JSON object) gets no reply: answering it would let a
+ *   spoofed source aim our replies at a victim. Datagrams over `maxDatagramBytes`, JSON of
+ *   the wrong shape or of another wire version get an error reply; so does a handler whose
+ *   reply would not fit (RESOURCE_EXHAUSTED).
+ * - Anti-amplification (as QUIC): without `hmacKey` no reply is more than 3x the request's
+ *   bytes; a larger one becomes a short RESOURCE_EXHAUSTED error (or nothing, if even that
+ *   does not fit). `UdpClient` pads unsigned requests so that any reply of up to
+ *   `maxDatagramBytes` fits. Signed senders are verified and exempt.
  * - A request id seen again from the same sender is ignored while it runs and answered
  *   from a bounded, expiring reply cache afterwards, so client retransmission never runs a
  *   handler twice.
- * - With `hmacKey`, unsigned or wrongly signed datagrams are dropped without a reply.
+ * - With `hmacKey` (or `ORION_UDP_HMAC_KEY` in the environment), unsigned or wrongly
+ *   signed datagrams are dropped without a reply.
  * - Nothing a sender does ends the process: every datagram is answered, dispatched or
  *   dropped and counted (`stats()`).
  *
@@ -63,7 +76,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   private readonly hmacKey?: Buffer;
   private readonly replyCache?: UdpReplyCache;
   private readonly listeners: Array<[string, Function]> = [];
-  private readonly counters: UdpServerStats = { received: 0, replied: 0, errorReplies: 0, dropped: 0, duplicates: 0 };
+  private readonly counters: UdpServerStats = { received: 0, replied: 0, errorReplies: 0, dropped: 0, duplicates: 0, cutReplies: 0 };
   private socket?: Socket;
   private isBound = false;
   private sweeper?: NodeJS.Timeout;
@@ -71,7 +84,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   constructor(private readonly options: UdpListenerOptions = {}) {
     super();
     this.maxDatagramBytes = resolveMaxDatagramBytes(options.maxDatagramBytes);
-    this.hmacKey = toHmacKey(options.hmacKey);
+    this.hmacKey = toHmacKey(resolveHmacKeySource(options.hmacKey));
     this.replyCache = options.replyCache === false ? undefined : new UdpReplyCache(options.replyCache);
     resolveSocketType(options.host ?? '127.0.0.1', options.type);
   }
@@ -169,10 +182,12 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
       const decoded = decodeDatagram(datagram, { hmacKey: this.hmacKey, maxBytes: this.maxDatagramBytes });
       if (decoded.kind === 'unauthenticated') return this.drop('unsigned or wrongly signed', remote);
       if (decoded.kind === 'reply') return this.drop('a reply, not a request', remote);
+      if (decoded.kind === 'invalid' && decoded.isGarbage) return this.drop('not a JSON object', remote);
+      const sender: Sender = { remote, requestBytes: datagram.length };
       if (decoded.kind === 'invalid')
-        return this.transmit(this.encodeReply({ id: decoded.id ?? null, err: decoded.error.toJSON() }), remote, true);
+        return this.transmit(this.encodeReply({ id: decoded.id ?? null, err: decoded.error.toJSON() }), sender, true);
       if (decoded.kind === 'event') return this.dispatchEvent(decoded, remote);
-      return this.dispatchRequest(decoded, remote);
+      return this.dispatchRequest(decoded, sender);
     } catch (error) {
       this.log.error(`UDP datagram from ${remote.address}:${remote.port} failed: ${String(error)}`);
     }
@@ -186,7 +201,8 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     );
   }
 
-  private dispatchRequest(request: UdpRequest, remote: RemoteInfo): void {
+  private dispatchRequest(request: UdpRequest, sender: Sender): void {
+    const { remote } = sender;
     const key = `${remote.address} ${remote.port} ${request.id}`;
     const seen = this.replyCache?.claim(key) ?? { state: 'new' };
     if (seen.state === 'in-flight') {
@@ -195,12 +211,12 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     }
     if (seen.state === 'done') {
       this.counters.duplicates++;
-      return this.transmit(seen.reply, remote, false);
+      return this.transmit(seen.reply, sender, false);
     }
     const finish = (reply: UdpReplyDatagram) => {
       const buffer = this.encodeReply(reply);
       this.replyCache?.complete(key, buffer);
-      this.transmit(buffer, remote, reply.err !== undefined);
+      this.transmit(buffer, sender, reply.err !== undefined);
     };
     const { id, pattern, data } = request;
     const handler = this.findHandler(pattern);
@@ -264,14 +280,38 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     return encodeDatagram({ id: reply.id, err: error.toJSON(reply.err?.correlationId) }, this.hmacKey);
   }
 
-  private transmit(buffer: Buffer, remote: RemoteInfo, isError: boolean): void {
+  private transmit(reply: Buffer, sender: Sender, isError: boolean): void {
+    const { remote } = sender;
     const socket = this.socket;
     if (!socket || !this.isBound || remote.port === 0) return this.drop('no reply address', remote);
+    const buffer = this.hmacKey ? reply : this.withinAmplificationLimit(reply, sender);
+    if (!buffer) return this.drop('even an error reply would be over 3x the request', remote);
+    if (buffer !== reply) isError = true;
     this.counters.replied++;
     if (isError) this.counters.errorReplies++;
     socket.send(buffer, remote.port, remote.address, (error) => {
       if (error) this.log.warn(`UDP reply to ${remote.address}:${remote.port} failed: ${error.message}`);
     });
+  }
+
+  /**
+   * `reply` when it is at most 3x the request; else a short RESOURCE_EXHAUSTED error under
+   * the same id, or undefined when even that is over the limit. Only unsigned peers get here.
+   */
+  private withinAmplificationLimit(reply: Buffer, sender: Sender): Buffer | undefined {
+    const limit = UDP_AMPLIFICATION_FACTOR * sender.requestBytes;
+    if (reply.length <= limit) return reply;
+    this.counters.cutReplies++;
+    let id: string | null = null;
+    try {
+      const parsed = JSON.parse(reply.toString('utf8')) as { id?: unknown };
+      if (typeof parsed.id === 'string') id = parsed.id;
+    } catch {
+      // Our own encoding: always JSON.
+    }
+    const err = new ProtocolError('RESOURCE_EXHAUSTED', UDP_REPLY_AMPLIFIED(reply.length, limit)).toJSON();
+    const short = encodeDatagram({ id, err });
+    return short.length <= limit ? short : undefined;
   }
 
   private drop(reason: string, remote: RemoteInfo): void {

@@ -101,12 +101,18 @@ async function testNest(major) {
     const f = await frontend.ready;
     await expectGreeting(`${g.addresses.http.url}/greet`, post({ name: 'Ada' }), { greeting: 'Hello, Ada!', protocol: 'http', pid: g.pid });
     for (const transport of ['tcp', 'grpc', 'http']) {
-      await expectGreeting(`${f.addresses.http.url}/relay/${transport}/Grace`, undefined, {
-        greeting: 'Hello, Grace!',
-        protocol: transport,
-        pid: g.pid, // answered by the other process
-        via: transport,
-      });
+      const correlationId = `consumer-test-${transport}`;
+      await expectGreeting(
+        `${f.addresses.http.url}/relay/${transport}/Grace`,
+        { headers: { 'x-correlation-id': correlationId } },
+        {
+          greeting: 'Hello, Grace!',
+          correlationId, // the frontend's request headers reached the greeter
+          protocol: transport,
+          pid: g.pid, // answered by the other process
+          via: transport,
+        },
+      );
     }
   } catch (error) {
     console.error(`--- greeter output ---\n${greeter.output.join('\n')}\n--- frontend output ---\n${frontend.output.join('\n')}`);

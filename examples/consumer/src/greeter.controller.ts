@@ -10,6 +10,8 @@ export interface Greeting {
   /** Which protocol the call arrived on, and which process answered. */
   protocol: string;
   pid: number;
+  /** The caller's correlation id: Orion headers cross processes and protocols. */
+  correlationId?: string;
 }
 
 /** One handler, served on every protocol the app enables (here HTTP, TCP and gRPC). */
@@ -21,6 +23,11 @@ export class GreeterController {
     if (typeof request?.name !== 'string' || request.name.length === 0) {
       throw ProtocolError.invalidArgument('name must be a non-empty string');
     }
-    return { greeting: `Hello, ${request.name}!`, protocol: message.protocol, pid: process.pid };
+    return {
+      greeting: `Hello, ${request.name}!`,
+      protocol: message.protocol,
+      pid: process.pid,
+      correlationId: message.headers['x-correlation-id'],
+    };
   }
 }

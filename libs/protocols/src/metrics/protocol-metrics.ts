@@ -52,7 +52,7 @@ export class ProtocolMetrics implements OnModuleDestroy {
     if (option === false) return;
     const prom = loadPromClient(options.metrics !== undefined);
     if (!prom) {
-      this.logger.debug('prom-client is not installed: protocol metrics are off');
+      this.logger.log("protocol metrics and /metrics are off: the optional dependency 'prom-client' is not installed (npm i prom-client)");
       return;
     }
     const config = option === true ? {} : option;

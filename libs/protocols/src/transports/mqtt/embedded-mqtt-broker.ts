@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import { MQTT_DEFAULT_MAX_PAYLOAD_BYTES } from '../../protocols.constants';
+import { importOptionalPackage } from '../../utils/import-optional-package.util';
 import { EmbeddedMqttAccess, type EmbeddedMqttUser } from './embedded-mqtt-access';
 import { MqttPacketSizeGuard } from './mqtt-packet-size.guard';
 
@@ -63,7 +64,7 @@ export async function startEmbeddedMqttBroker(options: EmbeddedMqttBrokerOptions
   const users = embeddedUsers(options.auth);
   const maxPacketBytes = options.maxPacketBytes ?? MQTT_DEFAULT_MAX_PAYLOAD_BYTES + PACKET_OVERHEAD_BYTES;
   if (!Number.isInteger(maxPacketBytes) || maxPacketBytes < 1024) throw new RangeError('maxPacketBytes must be a whole number >= 1024');
-  const { Aedes } = await import('aedes');
+  const { Aedes } = await importOptionalPackage('aedes', 'startEmbeddedMqttBroker()', () => import('aedes'));
   const broker = await Aedes.createBroker();
   new EmbeddedMqttAccess({
     users,

@@ -9,6 +9,7 @@ import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-header
 import { ProtocolError } from '../../errors/protocol.error';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
+import { importOptionalPackage } from '../../utils/import-optional-package.util';
 import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
 import { CLIENT_CLOSED, CLIENT_CONNECTION_LOST, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, MQTT_NO_SUBSCRIBER } from '../client.messages';
@@ -141,7 +142,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
 
   /** Builds the mqtt.js client (loaded on first use); the seam for tests and TLS options. */
   protected async createConnection(url: string, options: IClientOptions): Promise<MqttConnection> {
-    const { connect } = await import('mqtt');
+    const { connect } = await importOptionalPackage('mqtt', 'MqttClient', () => import('mqtt'));
     return connect(url, options);
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Docs-snippet check: type-checks every ```ts block of README.md and docs/*.md against the
+// Docs-snippet check: type-checks every ```ts block of README.md, the package READMEs and docs/*.md against the
 // built packages (libs/*/dist through their package.json `exports`, as an app resolves them).
 // Run `npm run build:libs` first. CI: `npm run check:docs`.
 //
@@ -126,6 +126,8 @@ function main() {
   const available = exportsOf(out);
   const docs = [
     'README.md',
+    join('libs', 'protocols', 'README.md'),
+    join('libs', 'discovery', 'README.md'),
     ...readdirSync(join(root, 'docs'))
       .filter((f) => f.endsWith('.md'))
       .map((f) => join('docs', f)),

@@ -140,6 +140,12 @@ describe('npm run bench -- --smoke --json', () => {
     const main = ['orion-p2c-3', 'orion-rr-3', 'moleculer-rr', 'moleculer-latency'];
     expectContenders(figures, [...main, 'orion-p2c-1'], ['c1', 'c16', 'c128']);
     expectOpenLoop(figures, main);
+    // The c=1 probe that explains the latency over three instances (docs/benchmarks.md).
+    expectContenders(
+      { c1: figures.c1Spread },
+      ['orion-tcp-client-1', 'orion-tcp-client-rotating-3', 'moleculer-node-1', 'moleculer-rr'],
+      ['c1'],
+    );
     expect(settings.moleculer).toMatchObject({ gossipPeriodS: 2, metrics: false });
   });
 

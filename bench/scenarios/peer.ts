@@ -5,8 +5,11 @@
 // interleaved rounds; CPU per request of the client and of the three servers (summed). Then
 // p99 at fixed arrival rates (open loop, 50 % and 80 % of the slowest contender's max).
 // `orion-p2c-1` (the same client to ONE Orion instance, service `echo-one`) is the reference
-// that explains the c=1 latency over three instances (docs/benchmarks.md, section 2).
+// that explains the c=1 latency over three instances, with a c=1 probe (`figures.c1Spread`):
+// the same plain clients sending to ONE server process, or rotating over three, without any
+// balancer (docs/benchmarks.md, section 2).
 import { lastValueFrom } from 'rxjs';
+import { TcpClient } from '@orion/protocols';
 import { compare, compareOpenLoop, type Contender } from '../lib/compare';
 import { ratio } from '../lib/latency';
 import { MOLECULER_SETTINGS, startMoleculerMesh } from '../lib/moleculer';
@@ -72,6 +75,32 @@ export const peer: Scenario = {
         if (JSON.stringify(reply) !== JSON.stringify(ECHO_PAYLOAD)) throw new Error(`${c.id} did not echo: ${JSON.stringify(reply)}`);
       }
       const results = await compare(contenders, { concurrency: CONCURRENCY, rounds, roundMs, warmupMs, log: ctx.log });
+      // c=1 probe: the same call to one server process, or spread over three, with no balancer.
+      const direct = instances.slice(0, INSTANCES).map((i) => new TcpClient({ host: '127.0.0.1', port: i.tcpPort }));
+      for (const d of direct) closers.push(() => d.close());
+      await Promise.all(direct.map((d) => d.connect()));
+      const spread: Contender[] = [
+        {
+          id: 'orion-tcp-client-1',
+          name: 'orion TcpClient -> instance 1 only',
+          call: () => lastValueFrom(direct[0].send('echo', ECHO_PAYLOAD)),
+          serverPids: trio,
+        },
+        {
+          id: 'orion-tcp-client-rotating-3',
+          name: 'orion TcpClient per instance, rotating per call',
+          call: (n) => lastValueFrom(direct[n % INSTANCES].send('echo', ECHO_PAYLOAD)),
+          serverPids: trio,
+        },
+        {
+          id: 'moleculer-node-1',
+          name: 'moleculer -> node 1 only',
+          call: () => molRR.call('echo.echo', ECHO_PAYLOAD, { nodeID: mesh.nodeIds[0] }),
+          serverPids: molPids,
+        },
+        main[2],
+      ];
+      const c1Spread = (await compare(spread, { concurrency: [1], rounds, roundMs, warmupMs, log: ctx.log })).c1;
       const rps = (c: number, id: string) => results[`c${c}`][id].rps;
       const slowestMax = Math.min(...main.map((m) => Math.max(...CONCURRENCY.map((c) => rps(c, m.id)))));
       const rates = Object.fromEntries(Object.entries(OPEN_SHARES).map(([k, share]) => [k, Math.max(50, slowestMax * share)]));
@@ -114,7 +143,7 @@ export const peer: Scenario = {
           moleculer: MOLECULER_SETTINGS,
           metricsOn: ['orion-p2c-3', 'orion-rr-3', 'orion-p2c-1', 'the Orion instances (built-in metrics middleware)'],
         },
-        figures: { ...results, ...open },
+        figures: { ...results, ...open, c1Spread },
         ratios,
         goals: [16, 128].map((c) =>
           judge(

@@ -2,7 +2,7 @@
 // Consumer test: installs the packed @orion/protocols and @orion/discovery tarballs into a
 // copy of examples/consumer in a temp dir outside the repo (its own package.json, no path
 // aliases, plain tsc), once per Nest major, then starts a greeter and a frontend on one
-// file:// registry and calls the greeter from the frontend over TCP, gRPC and HTTP through
+// file:// registry and calls the greeter from the frontend over TCP, gRPC, HTTP, WebSocket and UDP through
 // injected balanced clients.
 //
 //   node scripts/consumer-test.js [12] [11]     (default: both; runs `npm run pack` first
@@ -100,7 +100,7 @@ async function testNest(major) {
     const g = await greeter.ready;
     const f = await frontend.ready;
     await expectGreeting(`${g.addresses.http.url}/greet`, post({ name: 'Ada' }), { greeting: 'Hello, Ada!', protocol: 'http', pid: g.pid });
-    for (const transport of ['tcp', 'grpc', 'http']) {
+    for (const transport of ['tcp', 'grpc', 'http', 'ws', 'udp']) {
       const correlationId = `consumer-test-${transport}`;
       await expectGreeting(
         `${f.addresses.http.url}/relay/${transport}/Grace`,

@@ -22,7 +22,7 @@ export class AppModule {
       return {
         module: AppModule,
         // Port 0: any free port; the registry publishes the ports really bound.
-        imports: [ProtocolsModule.forRoot({ http: { host }, tcp: { host }, grpc: { host } }), discovery],
+        imports: [ProtocolsModule.forRoot({ http: { host }, ws: {}, tcp: { host }, udp: { host }, grpc: { host } }), discovery],
         controllers: [GreeterController],
       };
     }
@@ -35,6 +35,8 @@ export class AppModule {
           { service: 'greeter', name: 'greeter-tcp', transport: 'tcp' },
           { service: 'greeter', name: 'greeter-grpc', transport: 'grpc' },
           { service: 'greeter', name: 'greeter-http', transport: 'http' },
+          { service: 'greeter', name: 'greeter-ws', transport: 'ws' },
+          { service: 'greeter', name: 'greeter-udp', transport: 'udp' },
         ]),
       ],
       controllers: [RelayController],

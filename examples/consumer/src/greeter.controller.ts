@@ -14,10 +14,10 @@ export interface Greeting {
   correlationId?: string;
 }
 
-/** One handler, served on every protocol the app enables (here HTTP, TCP and gRPC). */
+/** One handler, served on every protocol the app enables (here HTTP, WebSocket, TCP, UDP and gRPC). */
 @Controller()
 export class GreeterController {
-  // HTTP: POST /greet (the pattern's default route); TCP and gRPC: pattern 'greet'.
+  // HTTP: POST /greet (the pattern's default route); WebSocket, TCP, UDP and gRPC: pattern 'greet'.
   @Endpoint('greet')
   greet(@Msg() request: GreetRequest, @MsgContext() message: ProtocolMessage): Greeting {
     if (typeof request?.name !== 'string' || request.name.length === 0) {

@@ -4,7 +4,7 @@ import { OrionLogger, startProtocols } from '@orion/protocols';
 import { AppModule, type Role } from './app.module';
 
 /**
- * `node dist/main.js greeter` serves `greet` over HTTP, TCP and gRPC;
+ * `node dist/main.js greeter` serves `greet` over HTTP, WebSocket, TCP, UDP and gRPC;
  * `node dist/main.js frontend` serves `GET /relay/:transport/:name` and calls a greeter.
  * Both register in the same registry (ORION_REGISTRY, default file://.orion/registry).
  */

@@ -13,8 +13,10 @@ export class RelayController {
     @InjectBalancedClient('greeter-tcp') tcp: BalancedClientProxy,
     @InjectBalancedClient('greeter-grpc') grpc: BalancedClientProxy,
     @InjectBalancedClient('greeter-http') http: BalancedClientProxy,
+    @InjectBalancedClient('greeter-ws') ws: BalancedClientProxy,
+    @InjectBalancedClient('greeter-udp') udp: BalancedClientProxy,
   ) {
-    this.clients = { tcp, grpc, http };
+    this.clients = { tcp, grpc, http, ws, udp };
   }
 
   // GET /relay/tcp/Ada: calls greeter's 'greet' over TCP on whichever instance is picked.

@@ -1,6 +1,6 @@
 // The dashboard in a real browser (headless Chromium through playwright-core) against a
 // demo mesh the test starts: it shows the instances, and an instance killed with SIGKILL
-// disappears from the page without a reload.
+// disappears from the page without a reload; the launcher's replacement shows its restart.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -51,19 +51,21 @@ describeWithChromium('dashboard in a browser', () => {
     expect(pids.map(Number).sort()).toEqual([...mesh.readyPids.values()].sort());
   }, 30_000);
 
-  it('should drop a killed instance from the page without a reload', async () => {
+  it('should drop a killed instance from the page without a reload, then show its restart', async () => {
     const snapshot = await mesh.snapshot();
     const victim = snapshot.services.find((s) => s.name === 'orders')!.instances[1];
     // Marks this page load: a reload would lose it.
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     process.kill(victim.pid!, 'SIGKILL');
     await page.locator(`tr[data-instance-id="${victim.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
-    await expectRows(page, '[data-service="orders"] tr[data-instance-id]', 1);
     await page.locator('#events li', { hasText: `${victim.id} left orders` }).waitFor({ timeout: 5000 });
+    // The launcher restarts it (a new instance id), and the page marks the restart.
+    await page.locator('[data-service="orders"] tr[data-instance-id] .restarts').waitFor({ timeout: 30_000 });
+    await expectRows(page, '[data-service="orders"] tr[data-instance-id]', 2);
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts/dashboard.png'), fullPage: true });
-  }, 30_000);
+  }, 60_000);
 });
 
 async function expectRows(page: Page, selector: string, count: number): Promise<void> {

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ProtocolBridgeModule, ProtocolsModule } from '@orion/protocols';
 import { AutoscaleModule, BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule } from '@orion/discovery';
-import { METADATA_PID, MESH_VERSION } from '../shared/mesh.constants';
-import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
+import { METADATA_PID, METADATA_RESTARTS, MESH_VERSION } from '../shared/mesh.constants';
+import { MESH_ENV, meshMqttOptions, type MeshEnv } from '../shared/mesh-env';
 import { toStrategyName } from '../shared/strategy-name.util';
 import { ClientTelemetryStore } from './client-telemetry.store';
 import { DashboardController } from './dashboard.controller';
@@ -30,10 +30,15 @@ export class GatewayModule {
           serviceName: 'gateway',
           http: { port: env.httpPort },
           ws: {},
-          mqtt: { url: env.mqttUrl, protocolVersion: env.mqttProtocolVersion },
+          mqtt: meshMqttOptions(env),
         }),
         ServiceDiscoveryModule.forRoot({
-          service: { name: 'gateway', version: MESH_VERSION, zone: env.zone, metadata: { [METADATA_PID]: String(process.pid) } },
+          service: {
+            name: 'gateway',
+            version: MESH_VERSION,
+            zone: env.zone,
+            metadata: { [METADATA_PID]: String(process.pid), [METADATA_RESTARTS]: String(env.restarts) },
+          },
           registry: env.registryUrl,
           instanceId: env.instanceId,
           ttlMs: env.ttlMs,

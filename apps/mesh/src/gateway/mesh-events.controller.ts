@@ -1,6 +1,5 @@
 import { Controller } from '@nestjs/common';
 import { EventEndpoint, Msg } from '@orion/protocols';
-import type { ClientStatsTelemetry } from '../shared/client-stats.publisher';
 import { INVENTORY_LOW_EVENT, INVENTORY_RESTOCKED_EVENT, TELEMETRY_EVENT } from '../shared/mesh.constants';
 import { ClientTelemetryStore } from './client-telemetry.store';
 import { MeshEventLog } from './mesh-event.log';
@@ -24,7 +23,7 @@ export class MeshEventsController {
   }
 
   @EventEndpoint(TELEMETRY_EVENT, { protocols: ['mqtt'] })
-  clientStats(@Msg() telemetry: ClientStatsTelemetry) {
+  clientStats(@Msg() telemetry: unknown) {
     this.telemetry.accept(telemetry);
   }
 }

@@ -9,9 +9,9 @@ import {
   type InstanceStatus,
 } from '@orion/discovery';
 import { debounceTime, map, merge, share, timer, type Observable } from 'rxjs';
-import { METADATA_PID } from '../shared/mesh.constants';
-import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
-import { ClientTelemetryStore } from './client-telemetry.store';
+import { METADATA_PID, METADATA_RESTARTS } from '../shared/mesh.constants';
+import { MESH_ENV, withoutCredentials, type MeshEnv } from '../shared/mesh-env';
+import { ClientTelemetryStore, type TelemetryStats } from './client-telemetry.store';
 import { DemoTrafficService, type TrafficStats } from './demo-traffic.service';
 import { MeshEventLog, type MeshEvent } from './mesh-event.log';
 import { MeshRegistryWatcher } from './mesh-registry.watcher';
@@ -25,6 +25,8 @@ export interface InstanceView {
   weight: number;
   version: string;
   pid: number | null;
+  /** Restarts by the launcher after crashes (0 for a process never restarted). */
+  restarts: number;
   endpoints: Array<{ protocol: string; address: string }>;
   load: InstanceLoad | null;
   leads: string[];
@@ -40,6 +42,8 @@ export interface MeshSnapshot {
   services: Array<{ name: string; instances: InstanceView[]; advice: ScaleAdvice }>;
   leaders: Array<{ group: string; leaderId: string | null; fencingToken: number | null }>;
   balancers: Array<{ owner: string; stats: BalancedClientStats }>;
+  /** `mesh.telemetry` messages taken and refused (by reason) since the gateway started. */
+  telemetry: TelemetryStats;
   events: MeshEvent[];
   traffic: TrafficStats;
 }
@@ -87,6 +91,7 @@ export class MeshViewService implements OnApplicationBootstrap {
         weight: i.weight,
         version: i.version,
         pid: Number(i.metadata[METADATA_PID]) || null,
+        restarts: Number(i.metadata[METADATA_RESTARTS]) || 0,
         endpoints: i.endpoints.map((e) => ({ protocol: e.protocol, address: e.url ?? `${e.host}:${e.port}` })),
         load: i.load ?? null,
         leads: leaders.filter((l) => l.leaderId === i.id).map((l) => l.group),
@@ -102,7 +107,7 @@ export class MeshViewService implements OnApplicationBootstrap {
       at: Date.now(),
       gateway: this.registrar.instanceId,
       registry: this.env.registryUrl,
-      broker: this.env.mqttUrl,
+      broker: withoutCredentials(this.env.mqttUrl),
       strategy: this.env.strategy,
       services,
       leaders,
@@ -112,6 +117,7 @@ export class MeshViewService implements OnApplicationBootstrap {
         { owner: this.registrar.instanceId, stats: this.inventory.stats() },
         ...this.telemetry.list().filter((b) => services.some((s) => s.instances.some((i) => i.id === b.owner))),
       ],
+      telemetry: this.telemetry.stats(),
       events: this.log.list(),
       traffic: this.traffic.stats(),
     };

@@ -2,8 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ProtocolsModule } from '@orion/protocols';
 import { ServiceDiscoveryModule } from '@orion/discovery';
 import { EventsPublisher } from '../shared/events.publisher';
-import { METADATA_LEADER_GROUPS, METADATA_PID, MESH_VERSION, RESTOCK_GROUP } from '../shared/mesh.constants';
-import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
+import { METADATA_LEADER_GROUPS, METADATA_PID, METADATA_RESTARTS, MESH_VERSION, RESTOCK_GROUP } from '../shared/mesh.constants';
+import { MESH_ENV, meshMqttOptions, type MeshEnv } from '../shared/mesh-env';
 import { ServedByMiddleware } from '../shared/served-by.middleware';
 import { InventoryController } from './inventory.controller';
 import { RestockJob } from './restock.job';
@@ -21,7 +21,7 @@ export class InventoryModule {
           http: {},
           grpc: {},
           udp: {},
-          mqtt: { url: env.mqttUrl, protocolVersion: env.mqttProtocolVersion },
+          mqtt: meshMqttOptions(env),
           middleware: [ServedByMiddleware],
         }),
         ServiceDiscoveryModule.forRoot({
@@ -29,7 +29,11 @@ export class InventoryModule {
             name: 'inventory',
             version: MESH_VERSION,
             zone: env.zone,
-            metadata: { [METADATA_PID]: String(process.pid), [METADATA_LEADER_GROUPS]: RESTOCK_GROUP },
+            metadata: {
+              [METADATA_PID]: String(process.pid),
+              [METADATA_RESTARTS]: String(env.restarts),
+              [METADATA_LEADER_GROUPS]: RESTOCK_GROUP,
+            },
           },
           registry: env.registryUrl,
           instanceId: env.instanceId,

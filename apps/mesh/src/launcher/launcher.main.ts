@@ -2,12 +2,15 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { createLoggerFromEnv, startEmbeddedMqttBroker, type EmbeddedMqttBroker, type OrionLogger } from '@orion/protocols';
+import { GATEWAY_BRIDGE_RULES } from '../gateway/gateway.bridge';
 import type { ServiceRole } from '../shared/mesh.constants';
+import { withoutCredentials } from '../shared/mesh-env';
 import type { ReadyReport } from '../shared/start-mesh-app.util';
 import { howToTry } from './how-to-try';
 import { HELP, parseLauncherOptions, type LauncherOptions } from './launcher.options';
 import { MeshProcess } from './mesh.process';
 import { placeSeedOrder, startDemoTraffic, waitForMesh } from './mesh-readiness';
+import { RestartBackoff } from './restart-backoff';
 
 const STARTUP_TIMEOUT_MS = 45_000;
 const CONTEXT = 'mesh';
@@ -16,7 +19,8 @@ const CONTEXT = 'mesh';
  * `npm start`: starts the demo mesh (gateway + orders + inventory instances as separate
  * processes), waits until the gateway sees all of it, prints where to look and what to
  * try, and on SIGINT/SIGTERM stops the gateway, then the services (each drains), then the
- * in-process broker. A second Ctrl-C kills whatever is left.
+ * in-process broker. A second Ctrl-C kills whatever is left. A child that crashes (killed,
+ * or a non-zero exit) is restarted with a capped backoff, the gateway on the same port.
  */
 export async function runLauncher(argv: readonly string[]): Promise<void> {
   let options: LauncherOptions;
@@ -41,8 +45,19 @@ export async function runLauncher(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** How to start one child again: its role, index and environment, and its restart backoff. */
+interface ChildSlot {
+  role: ServiceRole;
+  index: number;
+  env: Record<string, string>;
+  backoff: RestartBackoff;
+  restartTimer?: NodeJS.Timeout;
+}
+
 class Launcher {
+  /** The current process of each child, in start order (gateway first); a restart replaces its entry. */
   private readonly processes: MeshProcess[] = [];
+  private readonly slots: ChildSlot[] = [];
   private broker?: EmbeddedMqttBroker;
   private stopping?: Promise<void>;
 
@@ -59,26 +74,35 @@ class Launcher {
     // Demo data (orders, stock) starts fresh on every run.
     rmSync(data, { recursive: true, force: true });
     mkdirSync(data, { recursive: true });
-    this.broker = options.mqttUrl ? undefined : await startEmbeddedMqttBroker();
+    // The in-process broker checks credentials: the mesh's processes get the `mesh` user;
+    // callers from outside (the kiosk command printed below) the `client` one, which may only
+    // publish on the bridge's MQTT topics and read its own replies.
+    this.broker = options.mqttUrl
+      ? undefined
+      : await startEmbeddedMqttBroker({
+          auth: true,
+          clientPublish: GATEWAY_BRIDGE_RULES.flatMap((rule) => (rule.from.protocol === 'mqtt' ? [rule.from.pattern] : [])),
+        });
     const mqttUrl = options.mqttUrl ?? this.broker!.url;
-    const env = {
+    const meshUser = this.broker?.credentials?.mesh;
+    const env: Record<string, string> = {
       REGISTRY_URL: options.registryUrl,
       MQTT_URL: mqttUrl,
+      ...(meshUser ? { MQTT_USERNAME: meshUser.username, MQTT_PASSWORD: meshUser.password } : {}),
       MQTT_PROTOCOL_VERSION: this.broker ? '4' : '5',
       MESH_STRATEGY: options.strategy,
       MESH_TTL_MS: String(options.ttlMs),
       MESH_DATA_DIR: data,
     };
     const spawnRole = (role: ServiceRole, index: number, extra: Record<string, string> = {}) => {
-      const child = new MeshProcess(
+      const slot: ChildSlot = {
         role,
         index,
-        { ...env, MESH_ZONE: index % 2 === 1 ? 'zone-a' : 'zone-b', ...extra },
-        join(logs, `${role}-${index}.log`),
-      );
-      this.processes.push(child);
-      void child.exited.then((exit) => this.onExit(child, exit));
-      return child;
+        env: { ...env, MESH_ZONE: index % 2 === 1 ? 'zone-a' : 'zone-b', ...extra },
+        backoff: new RestartBackoff(),
+      };
+      this.slots.push(slot);
+      return this.spawn(slot, this.slots.length - 1);
     };
     const port = options.port ?? ((await isPortFree(3000)) ? 3000 : 0);
     const gateway = spawnRole('gateway', 1, { MESH_HTTP_PORT: String(port) });
@@ -92,6 +116,8 @@ class Launcher {
     );
     if (this.stopping) return;
     const gatewayUrl = (await gateway.ready).addresses.http!.url;
+    // A restarted gateway comes back on the same port: the printed URLs stay valid.
+    this.slots[0].env.MESH_HTTP_PORT = String((await gateway.ready).addresses.http!.port);
     await waitForMesh(gatewayUrl, { gateway: 1, orders: options.orders, inventory: options.inventory }, STARTUP_TIMEOUT_MS);
     const orderId = await placeSeedOrder(gatewayUrl, 10_000);
     if (this.stopping) return;
@@ -103,9 +129,9 @@ class Launcher {
       orderId,
       orders: first('orders'),
       inventory: first('inventory'),
-      mqttUrl,
+      mqttUrl: this.kioskUrl(mqttUrl),
     });
-    this.printBanner(gatewayUrl, mqttUrl, commands);
+    this.printBanner(gatewayUrl, withoutCredentials(mqttUrl), commands);
   }
 
   /** Stops everything once; resolves when every child exited, then exits the launcher. */
@@ -117,6 +143,7 @@ class Launcher {
       return this.stopping;
     }
     this.logger.log(`stopping the mesh (${reason}): gateway first, then the services drain`, CONTEXT);
+    for (const slot of this.slots) clearTimeout(slot.restartTimer);
     this.stopping = (async () => {
       const [gateway, ...services] = this.processes;
       await gateway?.stop();
@@ -129,7 +156,21 @@ class Launcher {
     return this.stopping;
   }
 
-  private onExit(child: MeshProcess, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
+  /** Starts (or restarts) the child of a slot and watches its exit. */
+  private spawn(slot: ChildSlot, position: number): MeshProcess {
+    const env = { ...slot.env, MESH_RESTARTS: String(slot.backoff.restarts) };
+    const child = new MeshProcess(slot.role, slot.index, env, join(this.options.dir, 'logs', `${slot.role}-${slot.index}.log`));
+    this.processes[position] = child;
+    void child.exited.then((exit) => this.onExit(child, slot, position, exit));
+    return child;
+  }
+
+  private onExit(
+    child: MeshProcess,
+    slot: ChildSlot,
+    position: number,
+    exit: { code: number | null; signal: NodeJS.Signals | null },
+  ): void {
     if (child.isExpectedToExit || this.stopping) return;
     const who = `${child.name} (pid ${child.pid})`;
     // Nest re-raises the signal after a graceful shutdown: SIGTERM/SIGINT means it drained.
@@ -138,17 +179,31 @@ class Launcher {
       return;
     }
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-    this.logger.warn(`${who} ${how}; the rest of the mesh keeps serving. Log: ${this.show(child.logFile)}`, CONTEXT);
+    const delayMs = slot.backoff.next(Date.now() - child.startedAt);
+    const restart = slot.backoff.restarts;
+    this.logger.warn(`${who} ${how}; restarting it in ${delayMs / 1000} s (restart ${restart}). Log: ${this.show(child.logFile)}`, CONTEXT);
+    slot.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      const next = this.spawn(slot, position);
+      next.ready.then(
+        (report) => this.logReady(next, report, `restart ${restart}`),
+        () => undefined, // its exit is handled (and restarted) like any other
+      );
+    }, delayMs);
   }
 
-  private logReady(child: MeshProcess, report: ReadyReport): void {
+  private logReady(child: MeshProcess, report: ReadyReport, note?: string): void {
     const endpoints = Object.entries(report.addresses).map(
       ([protocol, a]) => `${protocol} ${'url' in a && protocol !== 'grpc' ? a.url : `${a.host}:${a.port}`}`,
     );
     if (this.logger.format === 'json') {
-      this.logger.log({ message: 'instance ready', name: child.name, instanceId: report.instanceId, pid: report.pid, endpoints }, CONTEXT);
+      this.logger.log(
+        { message: 'instance ready', name: child.name, instanceId: report.instanceId, pid: report.pid, endpoints, note },
+        CONTEXT,
+      );
     } else {
-      this.logger.log(`${child.name.padEnd(11)} ready  pid ${String(report.pid).padEnd(7)} ${endpoints.join(' · ')}`, CONTEXT);
+      const suffix = note ? `  (${note})` : '';
+      this.logger.log(`${child.name.padEnd(11)} ready  pid ${String(report.pid).padEnd(7)} ${endpoints.join(' · ')}${suffix}`, CONTEXT);
     }
   }
 
@@ -176,11 +231,21 @@ class Launcher {
       'Try it (from this directory):',
       ...commands.map((c) => `  ${c.label.padEnd(5)} ${c.command}`),
       '',
-      'Kill an instance (kill -9 <pid> from the lines above) and watch it leave the dashboard.',
+      'Kill an instance (kill -9 <pid> from the lines above): it leaves the dashboard and the launcher restarts it.',
       'Ctrl-C stops everything.',
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');
+  }
+
+  /** The broker URL for the printed kiosk command: with the `client` user of the in-process broker. */
+  private kioskUrl(mqttUrl: string): string {
+    const kiosk = this.broker?.credentials?.client;
+    if (!kiosk) return mqttUrl;
+    const url = new URL(mqttUrl);
+    url.username = kiosk.username;
+    url.password = kiosk.password;
+    return url.toString().replace(/\/$/, '');
   }
 
   private show(path: string): string {

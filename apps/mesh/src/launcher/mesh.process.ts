@@ -15,6 +15,8 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export class MeshProcess {
   readonly name: string;
+  /** When it was spawned (ms since the epoch): how long it ran decides the restart backoff. */
+  readonly startedAt = Date.now();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly ready: Promise<ReadyReport>;
   private readonly child: ChildProcess;

@@ -3,7 +3,7 @@ import { ProtocolsModule } from '@orion/protocols';
 import { BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule, type BalancedClientProxy } from '@orion/discovery';
 import { ClientStatsPublisher, PUBLISHED_CLIENTS } from '../shared/client-stats.publisher';
 import { EventsPublisher } from '../shared/events.publisher';
-import { METADATA_PID, MESH_VERSION } from '../shared/mesh.constants';
+import { METADATA_PID, METADATA_RESTARTS, MESH_VERSION } from '../shared/mesh.constants';
 import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
 import { toStrategyName } from '../shared/strategy-name.util';
 import { ServedByMiddleware } from '../shared/served-by.middleware';
@@ -19,7 +19,12 @@ export class OrdersModule {
       imports: [
         ProtocolsModule.forRoot({ serviceName: 'orders', http: {}, tcp: {}, middleware: [ServedByMiddleware] }),
         ServiceDiscoveryModule.forRoot({
-          service: { name: 'orders', version: MESH_VERSION, zone: env.zone, metadata: { [METADATA_PID]: String(process.pid) } },
+          service: {
+            name: 'orders',
+            version: MESH_VERSION,
+            zone: env.zone,
+            metadata: { [METADATA_PID]: String(process.pid), [METADATA_RESTARTS]: String(env.restarts) },
+          },
           registry: env.registryUrl,
           instanceId: env.instanceId,
           ttlMs: env.ttlMs,

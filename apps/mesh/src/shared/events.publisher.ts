@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MqttClient } from '@orion/protocols';
 import { lastValueFrom } from 'rxjs';
-import { MESH_ENV, type MeshEnv } from './mesh-env';
+import { MESH_ENV, meshMqttOptions, type MeshEnv } from './mesh-env';
 
 /**
  * Publishes fire-and-forget events on the MQTT broker (`inventory.low`, telemetry...).
@@ -13,7 +13,7 @@ export class EventsPublisher implements OnApplicationShutdown {
   private readonly client: MqttClient;
 
   constructor(@Inject(MESH_ENV) env: MeshEnv) {
-    this.client = new MqttClient({ url: env.mqttUrl, protocolVersion: env.mqttProtocolVersion, timeoutMs: 2000 });
+    this.client = new MqttClient({ ...meshMqttOptions(env), timeoutMs: 2000 });
   }
 
   /** Resolves once the broker took the event; a failure is logged, never thrown. */

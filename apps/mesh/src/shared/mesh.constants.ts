@@ -32,3 +32,5 @@ export const TELEMETRY_INTERVAL_MS = 2000;
 /** Instance metadata keys the dashboard reads. */
 export const METADATA_PID = 'pid';
 export const METADATA_LEADER_GROUPS = 'leaderGroups';
+/** How often the launcher restarted the process after a crash. */
+export const METADATA_RESTARTS = 'restarts';

@@ -11,6 +11,18 @@ function h(tag, attrs, ...children) {
   return el;
 }
 const $ = (id) => document.getElementById(id);
+/** The array, or [] for anything else: a snapshot field that is missing or malformed must not break the page. */
+const list = (value) => (Array.isArray(value) ? value : []);
+/** Builds each item's element; one that throws is left out (and logged) instead of emptying its panel. */
+const each = (items, build) =>
+  list(items).flatMap((item) => {
+    try {
+      return [build(item)];
+    } catch (error) {
+      console.warn('dashboard: skipped a malformed entry', error, item);
+      return [];
+    }
+  });
 const fixed = (n, digits = 1) => (typeof n === 'number' ? n.toFixed(digits) : '–');
 const percent = (n) => (typeof n === 'number' ? `${Math.round(n * 100)}%` : '–');
 const portOf = (address) => /:(\d+)(?:\/|$)/.exec(address)?.[1] ?? '?';
@@ -57,7 +69,7 @@ function renderServices(s) {
     ['event loop', 'num'],
   ];
   $('services').replaceChildren(
-    ...s.services.map((service) =>
+    ...each(s.services, (service) =>
       h(
         'div',
         { class: 'card', 'data-service': service.name },
@@ -66,13 +78,13 @@ function renderServices(s) {
           null,
           service.name,
           ' ',
-          h('span', { class: 'count' }, `${service.instances.length} instance${service.instances.length === 1 ? '' : 's'}`),
+          h('span', { class: 'count' }, `${list(service.instances).length} instance${list(service.instances).length === 1 ? '' : 's'}`),
         ),
-        service.instances.length === 0
+        list(service.instances).length === 0
           ? h('p', { class: 'muted' }, 'no instances')
           : table(
               headers,
-              service.instances.map((i) =>
+              each(service.instances, (i) =>
                 h(
                   'tr',
                   { 'data-instance-id': i.id, 'data-status': i.status },
@@ -80,7 +92,14 @@ function renderServices(s) {
                     'td',
                     { class: 'mono' },
                     i.id,
-                    i.leads.length ? h('span', { class: 'leader', title: `leads ${i.leads.join(', ')}` }, ' ★ leader') : null,
+                    list(i.leads).length ? h('span', { class: 'leader', title: `leads ${list(i.leads).join(', ')}` }, ' ★ leader') : null,
+                    i.restarts > 0
+                      ? h(
+                          'span',
+                          { class: 'restarts', title: `restarted ${i.restarts} × by the launcher after a crash` },
+                          ` ↻ ${i.restarts}`,
+                        )
+                      : null,
                   ),
                   h('td', null, h('span', { class: `badge ${i.status}` }, i.status)),
                   h('td', null, i.zone ?? '–'),
@@ -90,7 +109,7 @@ function renderServices(s) {
                   h(
                     'td',
                     null,
-                    i.endpoints.map((e) => h('span', { class: 'chip', title: e.address }, `${e.protocol} :${portOf(e.address)}`)),
+                    each(i.endpoints, (e) => h('span', { class: 'chip', title: e.address }, `${e.protocol} :${portOf(e.address)}`)),
                   ),
                   h('td', { class: 'num' }, i.load?.inFlight ?? '–'),
                   h('td', { class: 'num' }, fixed(i.load?.requestsPerSecond)),
@@ -106,8 +125,8 @@ function renderServices(s) {
 
 function renderBalancers(s) {
   $('balancers').replaceChildren(
-    ...s.balancers.map(({ owner, stats }) => {
-      const picks = stats.instances.reduce((sum, i) => sum + i.picks, 0) || 1;
+    ...each(s.balancers, ({ owner, stats }) => {
+      const picks = list(stats.instances).reduce((sum, i) => sum + (Number(i.picks) || 0), 0) || 1;
       return h(
         'div',
         { class: 'card', 'data-client': `${owner}->${stats.service}` },
@@ -125,7 +144,7 @@ function renderBalancers(s) {
         ),
         table(
           [['instance'], ['picks'], ['in-flight', 'num'], ['latency ms', 'num'], ['ok', 'num'], ['failed', 'num'], ['ejections', 'num']],
-          stats.instances.map((i) =>
+          each(stats.instances, (i) =>
             h(
               'tr',
               null,
@@ -145,10 +164,10 @@ function renderBalancers(s) {
 }
 
 function renderSide(s) {
-  const target = s.services[0]?.advice.target;
+  const target = list(s.services)[0]?.advice?.target;
   $('advice-source').textContent = `AutoscaleAdvisor, target ${percent(target)} · also GET /autoscale`;
   $('advice').replaceChildren(
-    ...s.services.map(({ name, advice }) =>
+    ...each(s.services, ({ name, advice }) =>
       h(
         'div',
         { class: 'card', 'data-advice': name, 'data-recommendation': advice.recommendation },
@@ -164,11 +183,11 @@ function renderSide(s) {
     ),
   );
   $('leaders').replaceChildren(
-    s.leaders.length === 0
+    list(s.leaders).length === 0
       ? h('p', { class: 'muted' }, 'no leader groups yet')
       : table(
           [['group'], ['leader'], ['fencing token', 'num']],
-          s.leaders.map((l) =>
+          each(s.leaders, (l) =>
             h(
               'tr',
               { 'data-group': l.group },
@@ -179,27 +198,37 @@ function renderSide(s) {
           ),
         ),
   );
-  const t = s.traffic;
+  const t = s.traffic ?? {};
   $('traffic').textContent =
     `${t.rps > 0 ? `${t.rps} demo orders/s in the background` : 'no background traffic'} · sent ${t.sent} · rejected ${t.rejected} (out of stock, rate limit) · failed ${t.failed}${t.lastError ? ` · last: ${t.lastError.slice(0, 100)}` : ''}`;
   $('events').replaceChildren(
-    ...s.events.map((e) => h('li', null, h('time', null, time(e.at)), h('span', { class: 'kind' }, e.kind), e.text)),
+    ...each(s.events, (e) => h('li', null, h('time', null, time(e.at)), h('span', { class: 'kind' }, e.kind), e.text)),
   );
 }
 
 function render(snapshot) {
-  renderMeta(snapshot);
-  renderServices(snapshot);
-  renderBalancers(snapshot);
-  renderSide(snapshot);
-  document.body.dataset.updatedAt = String(snapshot.at);
+  // Each panel on its own: one that fails keeps its last content, the others still update.
+  for (const panel of [renderMeta, renderServices, renderBalancers, renderSide]) {
+    try {
+      panel(snapshot ?? {});
+    } catch (error) {
+      console.warn(`dashboard: ${panel.name} failed`, error);
+    }
+  }
+  document.body.dataset.updatedAt = String(snapshot?.at);
 }
 
 function connect() {
   const status = $('connection');
   const source = new EventSource('/api/mesh/stream');
   source.onopen = () => Object.assign(status, { textContent: 'live' }).setAttribute('data-state', 'live');
-  source.onmessage = (message) => render(JSON.parse(message.data));
+  source.onmessage = (message) => {
+    try {
+      render(JSON.parse(message.data));
+    } catch (error) {
+      console.warn('dashboard: unreadable snapshot', error);
+    }
+  };
   // EventSource reconnects by itself; just say so.
   source.onerror = () => Object.assign(status, { textContent: 'reconnecting…' }).setAttribute('data-state', 'lost');
 }

@@ -1,12 +1,13 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor, type OnModuleInit } from '@nestjs/common';
 import { defer, from, isObservable, map, tap, type Observable } from 'rxjs';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { CORRELATION_ID_HEADER } from '../protocols.constants';
 import { getProtocolMessage } from '../context/protocol-message.factory';
 import { runInMessageContext } from '../context/message-context.storage';
 import { toProtocolError } from '../errors/to-protocol-error.util';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import type { ProtocolMiddleware } from '../interfaces/protocol-middleware.interface';
+import { PROTOCOLS_MODULE_MISSING } from '../setup.messages';
 import { MiddlewareResolver } from './middleware-resolver';
 import { ProtocolTimings } from './protocol-timings';
 
@@ -17,16 +18,26 @@ function toObservable(result: Observable<unknown> | Promise<unknown>): Observabl
 /**
  * Runs the `ProtocolMiddleware` chain of an endpoint as one Nest interceptor, inside the
  * message's async context, and reports timings. `@Endpoint` applies it to every handler.
+ *
+ * Its dependencies are optional so that `Test.createTestingModule({ controllers: [C] })`
+ * compiles without ProtocolsModule (a unit test calls the controller's methods directly);
+ * a module that is initialised, or a request that arrives, without ProtocolsModule fails
+ * with an error that says what to import, rather than skipping the middleware.
  * @internal
  */
 @Injectable()
-export class MiddlewareChainInterceptor implements NestInterceptor {
+export class MiddlewareChainInterceptor implements NestInterceptor, OnModuleInit {
   constructor(
-    private readonly resolver: MiddlewareResolver,
-    private readonly timings: ProtocolTimings,
+    @Optional() private readonly resolver?: MiddlewareResolver,
+    @Optional() private readonly timings?: ProtocolTimings,
   ) {}
 
+  onModuleInit(): void {
+    if (!this.resolver || !this.timings) throw new Error(PROTOCOLS_MODULE_MISSING);
+  }
+
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.resolver) throw new Error(PROTOCOLS_MODULE_MISSING);
     const message = getProtocolMessage(ctx);
     const chain = this.resolver.chainFor(ctx.getClass(), ctx.getHandler());
     const run = (index: number): Observable<unknown> =>
@@ -34,6 +45,8 @@ export class MiddlewareChainInterceptor implements NestInterceptor {
 
     let result$ = runInMessageContext(message, () => run(0));
     if (message.protocol === 'http') {
+      // Pipes run after interceptors and read `@Msg()` from the body (see msg.decorator.ts).
+      ctx.switchToHttp().getRequest<Request>().body = message.payload;
       const response = ctx.switchToHttp().getResponse<Response>();
       const setHeader = () => {
         const id = message.headers[CORRELATION_ID_HEADER];
@@ -53,13 +66,13 @@ export class MiddlewareChainInterceptor implements NestInterceptor {
 
   private timed(message: ProtocolMessage, source$: Observable<unknown>): Observable<unknown> {
     return defer(() => {
-      this.timings.started();
+      this.timings?.started();
       let outcome = 'OK';
       return source$.pipe(
         tap({ error: (error: unknown) => (outcome = toProtocolError(error).code) }),
         tap({
           finalize: () =>
-            this.timings.finished({
+            this.timings?.finished({
               protocol: message.protocol,
               pattern: message.pattern,
               durationMs: Date.now() - message.receivedAt,

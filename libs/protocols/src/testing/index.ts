@@ -1,0 +1,2 @@
+export { ProtocolsTestingModule } from './protocols-testing.module';
+export { createTestProtocolMessage } from './test-protocol-message.util';

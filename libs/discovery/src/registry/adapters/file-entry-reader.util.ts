@@ -60,13 +60,14 @@ export async function statEntryFile(
 
 /**
  * Reads an entry file only if it is a regular file of at most `maxBytes` bytes: `lstat`
- * first, then a non-blocking, no-follow open whose `fstat` must agree, then at most
+ * first (unless `lstatDone` says it was just done), then a non-blocking, no-follow open whose `fstat` must agree, then at most
  * `maxBytes + 1` bytes (a file growing past the cap meanwhile is refused, not buffered).
  */
-export async function readEntryFile(path: string, maxBytes: number): Promise<EntryFileRead> {
-  const first = await statEntryFile(path, maxBytes);
+export async function readEntryFile(path: string, maxBytes: number, lstatDone?: FileVersion): Promise<EntryFileRead> {
+  // NOTE: a caller that has just lstat'ed the file (and found it readable) passes its version.
+  const first = lstatDone ? ({ kind: 'stat', version: lstatDone } as const) : await statEntryFile(path, maxBytes);
   if (first.kind !== 'stat') return first;
-  if (first.refusal) return { kind: 'skipped', reason: first.refusal, version: first.version };
+  if ('refusal' in first && first.refusal) return { kind: 'skipped', reason: first.refusal, version: first.version };
   let handle;
   try {
     handle = await open(path, OPEN_FLAGS);

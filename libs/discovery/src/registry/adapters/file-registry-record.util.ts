@@ -50,8 +50,14 @@ export type RecordRead =
  * `readEntryFile`) and checks it: this format, the shared instance schema, and the service
  * and id of its path.
  */
-export async function readRecordFile(path: string, service: string, id: string, maxBytes: number): Promise<RecordRead> {
-  const read = await readEntryFile(path, maxBytes);
+export async function readRecordFile(
+  path: string,
+  service: string,
+  id: string,
+  maxBytes: number,
+  lstatDone?: FileVersion,
+): Promise<RecordRead> {
+  const read = await readEntryFile(path, maxBytes, lstatDone);
   if (read.kind === 'missing' || read.kind === 'failed') return read;
   if (read.kind === 'skipped') return { kind: 'invalid', reason: `the file ${read.reason}`, version: read.version };
   const parsed = parseRecord(read.text, service, id);

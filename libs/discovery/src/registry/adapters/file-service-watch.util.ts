@@ -198,7 +198,7 @@ export class FileServiceWatch {
     if (isSameVersion(cached?.version, info.version) && !this.failing.has(name)) return;
     const read = info.refusal
       ? ({ kind: 'invalid', reason: `the file ${info.refusal}`, version: info.version } as const)
-      : await readRecordFile(path, service, idOfEntryFile(name), maxEntryBytes);
+      : await readRecordFile(path, service, idOfEntryFile(name), maxEntryBytes, info.version);
     reportRead(skipped, key, read);
     if (read.kind === 'failed') return void this.failing.add(name);
     this.failing.delete(name);

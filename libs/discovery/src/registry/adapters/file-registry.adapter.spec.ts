@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contractInstance as instance } from '../testing/contract-helpers.util';
+import { Logger } from '@nestjs/common';
+import { eventually, recordObservable, contractInstance as instance } from '../testing/contract-helpers.util';
 import { describeServiceRegistryContract } from '../testing/service-registry.contract';
 import { FileRegistryAdapter } from './file-registry.adapter';
 
@@ -78,6 +79,48 @@ describe(FileRegistryAdapter.name, () => {
       const misplaced = JSON.parse(await readFile(join(dir, 'ok-1.json'), 'utf8'));
       await writeFile(join(dir, 'moved-1.json'), JSON.stringify(misplaced));
       expect((await create().list('orders')).map((i) => i.id)).toEqual(['ok-1']);
+    });
+  });
+
+  describe('watch', () => {
+    it('should mark the watch stale on read errors and still expire what it holds', async () => {
+      const [writer, watcher] = [create(), create({ pollIntervalMs: 50 })];
+      await writer.register(instance('orders', 'x-1'), { ttlMs: 800 });
+      const recorder = recordObservable(watcher.watch('orders'));
+      try {
+        await recorder.next((s) => s.length === 1, 5000, 'x-1');
+        // The service directory becomes unreadable as one (a file in its place): readdir fails.
+        const dir = join(directory, 'services', 'orders');
+        await rename(dir, `${dir}.moved`);
+        await writeFile(dir, 'not a directory');
+        await eventually(() => expect(watcher.stats()).toMatchObject({ staleWatches: 1, readErrors: 1 }), 5000);
+        await recorder.next((s) => s.length === 0, 5000, 'x-1 expired');
+        expect(recorder.error).toBeUndefined();
+      } finally {
+        recorder.unsubscribe();
+      }
+    });
+
+    it('should log each invalid entry once however often it is read', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        const dir = join(directory, 'services', 'orders');
+        await mkdir(join(dir, 'x.json'), { recursive: true });
+        await writeFile(join(dir, 'torn-1.json'), '{"format":1');
+        const registry = create({ pollIntervalMs: 20 });
+        const recorder = recordObservable(registry.watch('orders'));
+        await recorder.next((s) => s.length === 0, 5000);
+        // Every list() reads every file again; the watch re-reads a rewritten one.
+        for (let n = 0; n < 3; n++) await registry.list('orders');
+        await writeFile(join(dir, 'torn-1.json'), '{"format":1');
+        for (let n = 0; n < 3; n++) await registry.list('orders');
+        recorder.unsubscribe();
+        const logged = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.includes('skipping invalid'));
+        expect(logged).toHaveLength(2);
+        expect(registry.stats().invalidEntries).toBe(2);
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 

@@ -71,8 +71,8 @@ export const overhead: Scenario = {
       ctx.log('\nbytes allocated per call on the client (median of batches with no GC inside)');
       ctx.log(
         table(
-          ['id', 'bytes/call', 'clean batches'],
-          Object.entries(allocation).map(([id, a]) => [id, fmt.int(a.bytesPerCall), `${a.cleanBatches} of ${a.callsPerBatch} calls`]),
+          ['id', 'bytes/call', 'clean batches', 'calls per batch'],
+          Object.entries(allocation).map(([id, a]) => [id, fmt.int(a.bytesPerCall), a.cleanBatches, a.callsPerBatch]),
         ),
       );
 
@@ -99,12 +99,33 @@ export const overhead: Scenario = {
         ratios[`grpc.oursOverRawGrpcJs.c${c}`] = ratio(rps(c, 'orion-grpc'), rps(c, 'grpc-raw'));
         ratios[`grpc.oursOverNest.c${c}`] = ratio(rps(c, 'orion-grpc'), rps(c, 'nest-grpc'));
       }
-      const names = [...new Set(Object.keys(ratios).map((k) => k.slice(0, k.lastIndexOf('.'))))];
+      // Open-loop p99 (median of the rounds' p99; lower is better): ours over the better Nest / raw grpc-js.
+      const p99 = (key: string, id: string) => (open[key][id] as { p99Ms: { median: number } }).p99Ms.median;
+      for (const key of Object.keys(OPEN_SHARES)) {
+        ratios[`${key}.p99OursOverBestNest`] = ratio(p99(key, 'orion-tcp'), Math.min(p99(key, 'nest-tcp'), p99(key, 'nest-tcp-nodelay')));
+        ratios[`${key}.p99OursOverRawGrpcJs`] = ratio(p99(key, 'orion-grpc'), p99(key, 'grpc-raw'));
+      }
+      const names = [
+        ...new Set(
+          Object.keys(ratios)
+            .filter((k) => !k.startsWith('open'))
+            .map((k) => k.slice(0, k.lastIndexOf('.'))),
+        ),
+      ];
       ctx.log('\nratios (req/s ours / baseline; cpuBestNestOverOurs: CPU per request, client + server, baseline / ours)');
       ctx.log(
         table(
           ['ratio', ...CONCURRENCY.map((c) => `c=${c}`)],
           names.map((name) => [name, ...CONCURRENCY.map((c) => fmt.ratio(ratios[`${name}.c${c}`]))]),
+        ),
+      );
+      ctx.log("\nopen-loop p99 ratios (median of the rounds' p99, ours / baseline, lower is better)");
+      ctx.log(
+        table(
+          ['ratio', 'value'],
+          Object.entries(ratios)
+            .filter(([k]) => k.startsWith('open'))
+            .map(([k, v]) => [k, fmt.ratio(v)]),
         ),
       );
       const worst = (name: string) => {

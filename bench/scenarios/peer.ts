@@ -119,8 +119,8 @@ export const peer: Scenario = {
       }
       for (const key of Object.keys(OPEN_SHARES))
         ratios[`p99OursOverMoleculerRoundRobin.${key}`] = ratio(
-          open[key]['orion-p2c-3'].latency.p99Ms,
-          open[key]['moleculer-rr'].latency.p99Ms,
+          open[key]['orion-p2c-3'].p99Ms.median,
+          open[key]['moleculer-rr'].p99Ms.median,
         );
       ctx.log(
         '\nratios (req/s ours / Moleculer; cpu: CPU per request, client + servers, Moleculer / ours; p99: ours / Moleculer, lower is better)',

@@ -8,8 +8,9 @@
 // the same at fixed arrival rates (open loop, 50 % and 80 % of the slowest contender's max).
 import { lastValueFrom } from 'rxjs';
 import type { BalancingStrategyName } from '@orion/discovery';
-import { LatencyRecorder, median, ratio, type LatencySummary } from '../lib/latency';
+import { ratio } from '../lib/latency';
 import { closedLoop, openLoop, type LoadResult } from '../lib/load';
+import { addRepetition, summarizeTally, type Runner, type SlowRunFigures, type Tally } from '../lib/slow-runs';
 import { startMoleculerMesh } from '../lib/moleculer';
 import {
   balancedClient,
@@ -44,65 +45,6 @@ const OPEN_IDS = [
   'slow-moleculer-rr',
   'slow-moleculer-latency',
 ];
-
-interface Runner {
-  id: string;
-  name: string;
-  isSlowPhase: boolean;
-  call: (n: number) => Promise<unknown>;
-  /** Requests each instance served since the last call (resets the counters). */
-  served: () => Promise<number[]>;
-}
-
-interface Tally {
-  p99: number[];
-  p50: number[];
-  rps: number[];
-  served: number[];
-  requests: number;
-  errors: number;
-  errorSamples: string[];
-  recorder: LatencyRecorder;
-}
-
-export interface SlowRunFigures {
-  name: string;
-  phase: 'healthy' | 'slow';
-  repetitions: number;
-  /** Median over the repetitions of each repetition's p99, with min and max (ms). */
-  p99Ms: { median: number; min: number; max: number };
-  p50Ms: number;
-  rps: number;
-  /** Share of all its requests that the slow instance served (0 in the healthy phase). */
-  slowShare: number;
-  served: number[];
-  requests: number;
-  errors: number;
-  errorSamples: string[];
-  /** All samples of all repetitions pooled. */
-  latency: LatencySummary;
-  /** Each repetition's p99 (ms). */
-  p99Reps: number[];
-}
-
-function summarizeTally(r: Runner, t: Tally, slowIndex: number): SlowRunFigures {
-  const total = t.served.reduce((a, b) => a + b, 0);
-  return {
-    name: r.name,
-    phase: r.isSlowPhase ? 'slow' : 'healthy',
-    repetitions: t.p99.length,
-    p99Ms: { median: median(t.p99), min: Math.min(...t.p99), max: Math.max(...t.p99) },
-    p50Ms: median(t.p50),
-    rps: median(t.rps),
-    slowShare: r.isSlowPhase && total > 0 ? Math.round((t.served[slowIndex] / total) * 10_000) / 10_000 : 0,
-    served: t.served,
-    requests: t.requests,
-    errors: t.errors,
-    errorSamples: t.errorSamples,
-    latency: t.recorder.summary(),
-    p99Reps: t.p99,
-  };
-}
 
 export const slowInstance: Scenario = {
   name: 'slow-instance',
@@ -179,28 +121,7 @@ export const slowInstance: Scenario = {
               await r.served(); // reset the counters
               const result = await load(r);
               const served = await r.served();
-              let t = tallies.get(r.id);
-              if (!t) {
-                t = {
-                  p99: [],
-                  p50: [],
-                  rps: [],
-                  served: served.map(() => 0),
-                  requests: 0,
-                  errors: 0,
-                  errorSamples: [],
-                  recorder: new LatencyRecorder(),
-                };
-                tallies.set(r.id, t);
-              }
-              t.p99.push(result.latency.p99Ms);
-              t.p50.push(result.latency.p50Ms);
-              t.rps.push(result.rps);
-              t.served = t.served.map((s, k) => s + (served[k] ?? 0));
-              t.requests += result.requests;
-              t.errors += result.errors;
-              t.errorSamples.push(...result.errorSamples.slice(0, 3 - t.errorSamples.length));
-              t.recorder.merge(result.recorder);
+              tallies.set(r.id, addRepetition(tallies.get(r.id), result, served));
             }
           }
         }

@@ -106,7 +106,7 @@ export class MeshViewService implements OnApplicationBootstrap {
     return {
       at: Date.now(),
       gateway: this.registrar.instanceId,
-      registry: this.env.registryUrl,
+      registry: withoutCredentials(this.env.registryUrl),
       broker: withoutCredentials(this.env.mqttUrl),
       strategy: this.env.strategy,
       services,

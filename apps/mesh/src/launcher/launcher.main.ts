@@ -212,7 +212,13 @@ class Launcher {
     const dashboard = `${gatewayUrl}/dashboard`;
     if (this.logger.format === 'json') {
       this.logger.log(
-        { message: 'mesh ready', dashboard, registry: options.registryUrl, broker: mqttUrl, commands: commands.map((c) => c.command) },
+        {
+          message: 'mesh ready',
+          dashboard,
+          registry: withoutCredentials(options.registryUrl),
+          broker: mqttUrl,
+          commands: commands.map((c) => c.command),
+        },
         CONTEXT,
       );
       return;
@@ -222,7 +228,7 @@ class Launcher {
       `Orion Mesh demo is up: gateway, ${options.orders} × orders, ${options.inventory} × inventory (strategy ${options.strategy}).`,
       '',
       `  Dashboard  ${dashboard}`,
-      `  Registry   ${options.registryUrl}${options.registryUrl.startsWith('file:') ? '  (REGISTRY_URL=etcd://... or redis://... for a real one)' : ''}`,
+      `  Registry   ${withoutCredentials(options.registryUrl)}${options.registryUrl.startsWith('file:') ? '  (REGISTRY_URL=etcd://... or redis://... for a real one)' : ''}`,
       `  Broker     ${mqttUrl}${this.broker ? '  (in-process; MQTT_URL=mqtt://... for yours)' : ''}`,
       `  Autoscale  ${gatewayUrl}/autoscale  (advice; also on the dashboard)`,
       `  Metrics    ${gatewayUrl}/metrics  (Prometheus; every instance serves its own)`,

@@ -84,6 +84,19 @@ export class MqttServer extends ServerMqtt {
     return client;
   }
 
+  /** Nest 11's `listen` hands `start` the promise of our async `createMqttClient`: settle it first. */
+  override start(callback: (err?: unknown, ...optionalParams: unknown[]) => void): void {
+    const pending: unknown = this.mqttClient;
+    if (!(pending instanceof Promise)) return super.start(callback);
+    pending.then(
+      (client: MqttClient) => {
+        this.mqttClient = client;
+        super.start(callback);
+      },
+      (error: unknown) => callback(error),
+    );
+  }
+
   /**
    * Subscribes every pattern twice: the plain topic (shared when `sharedGroup` is set) for
    * callers that do not pick an instance, and `<topicBase>/<pattern>` for those that do.

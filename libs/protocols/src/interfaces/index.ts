@@ -10,6 +10,7 @@ export type {
   GrpcListenerOptions,
   MqttListenerOptions,
   MiddlewareRef,
+  InFlightLimitOptions,
 } from './protocols-options.interface';
 export type { EndpointOptions, EndpointMetadata, HttpMethod } from './endpoint-options.interface';
 export type { BoundAddresses } from './bound-addresses.interface';

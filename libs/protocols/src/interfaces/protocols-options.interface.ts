@@ -145,6 +145,19 @@ export interface MqttListenerOptions {
 export type MiddlewareRef = Type<ProtocolMiddleware> | ProtocolMiddleware;
 
 /**
+ * Bounds on requests (and events) running at once; one over a bound is refused at once
+ * with RESOURCE_EXHAUSTED (HTTP 429). `Infinity` lifts a bound.
+ *
+ * @publicApi
+ */
+export interface InFlightLimitOptions {
+  /** Per listener (protocol): HTTP, WebSocket, TCP, UDP, gRPC, MQTT each. Default 1024. */
+  perListener?: number;
+  /** Per endpoint pattern, over all protocols together. Default 512. */
+  perEndpoint?: number;
+}
+
+/**
  * Options of `ProtocolsModule.forRoot`. A protocol that is not configured is not started.
  *
  * @publicApi
@@ -173,4 +186,9 @@ export interface ProtocolsModuleOptions {
    * the longest delay a Node timer honours. Default 86400000 (24 h).
    */
   maxDeadlineMs?: number;
+  /**
+   * Bounds on requests in flight, per listener and per endpoint (see `InFlightLimitOptions`);
+   * `false` turns them off. Default 1024 per listener, 512 per endpoint.
+   */
+  maxInFlight?: InFlightLimitOptions | false;
 }

@@ -6,6 +6,7 @@ import type { MiddlewareRef, ProtocolsModuleOptions } from '../interfaces/protoc
 import type { ProtocolMiddleware } from '../interfaces/protocol-middleware.interface';
 import { CorrelationIdMiddleware } from './correlation-id.middleware';
 import { DeadlineMiddleware } from './deadline.middleware';
+import { InFlightLimitMiddleware } from './in-flight-limit.middleware';
 import { LoggingMiddleware } from './logging.middleware';
 
 /**
@@ -27,6 +28,9 @@ export class MiddlewareResolver implements OnModuleInit {
     private readonly reflector: Reflector,
   ) {
     this.builtins = [new CorrelationIdMiddleware(), new DeadlineMiddleware(options.maxDeadlineMs)];
+    // After the deadline check (an expired message takes no slot), before the request log
+    // (a refused flood must not become a flood of log lines).
+    if (options.maxInFlight !== false) this.builtins.push(new InFlightLimitMiddleware(options.maxInFlight));
     if (options.logRequests !== false) this.builtins.push(new LoggingMiddleware(options.serviceName));
   }
 

@@ -11,6 +11,7 @@ import mqtt, { type MqttClient as MqttJs } from 'mqtt';
 import { generate } from 'mqtt-packet';
 import { lastValueFrom } from 'rxjs';
 import { MqttClient, startEmbeddedMqttBroker, startProtocols, type EmbeddedMqttBroker, type MqttCredentials } from '@orion/protocols';
+import { TRANSPORT_CLIENTS } from '../libs/discovery/src/client/transport-clients';
 import { EchoFixtureModule } from './fixtures/echo.fixture';
 
 const SUBSCRIPTION_LIMIT = 20;
@@ -21,6 +22,7 @@ describe('embedded MQTT broker with auth, against hostile clients', () => {
   let mesh: MqttCredentials;
   let client: MqttCredentials;
   let app: INestApplication;
+  let topicBase: string;
   const opened: MqttJs[] = [];
 
   const open = async (options: mqtt.IClientOptions = {}): Promise<MqttJs> => {
@@ -57,7 +59,7 @@ describe('embedded MQTT broker with auth, against hostile clients', () => {
       imports: [EchoFixtureModule.with({ mqtt: { url: broker.url, protocolVersion: 4, ...mesh } })],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await startProtocols(app);
+    topicBase = (await startProtocols(app)).mqtt!.topicBase;
   });
 
   afterAll(async () => {
@@ -74,6 +76,27 @@ describe('embedded MQTT broker with auth, against hostile clients', () => {
       await expect(lastValueFrom(caller.send('echo', { text: 'hi' }))).resolves.toMatchObject({ echoed: { text: 'hi' } });
     } finally {
       await caller.close();
+    }
+  });
+
+  it("should let a balanced client's MQTT transport call an instance with the mesh user (mqttUsername/mqttPassword)", async () => {
+    const endpoint = {
+      protocol: 'mqtt' as const,
+      host: '127.0.0.1',
+      port: broker.port,
+      url: broker.url,
+      mqttTopicBase: topicBase,
+      mqttProtocolVersion: 4 as const,
+    };
+    const options = { service: 'echo', transport: 'mqtt' as const, timeoutMs: 5000 };
+    const withUser = TRANSPORT_CLIENTS.mqtt(endpoint, { ...options, mqttUsername: mesh.username, mqttPassword: mesh.password });
+    const anonymous = TRANSPORT_CLIENTS.mqtt(endpoint, options);
+    try {
+      await expect(lastValueFrom(withUser.send('echo', { text: 'balanced' }))).resolves.toMatchObject({ echoed: { text: 'balanced' } });
+      await expect(lastValueFrom(anonymous.send('echo', { text: 'x' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    } finally {
+      await withUser.close();
+      await anonymous.close();
     }
   });
 

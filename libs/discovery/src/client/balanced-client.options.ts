@@ -90,6 +90,9 @@ export interface BalancedClientOptions {
   tls?: import('@orion/protocols').ClientTlsOptions;
   /** Shared secret for UDP datagrams (see the UDP transport). */
   udpHmacKey?: string;
+  /** Credentials for the MQTT broker of `mqtt` endpoints, when it checks them (see docs/security.md). */
+  mqttUsername?: string;
+  mqttPassword?: string;
   /**
    * Prometheus metrics: `true` (default) reports to prom-client's global registry when
    * prom-client is installed; a prom-client `Registry` reports there; `false` turns them off.

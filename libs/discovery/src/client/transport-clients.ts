@@ -48,6 +48,8 @@ export const TRANSPORT_CLIENTS = {
       url: endpoint.url ?? `mqtt://${bracket(endpoint.host)}:${endpoint.port}`,
       topicBase: endpoint.mqttTopicBase,
       protocolVersion: endpoint.mqttProtocolVersion ?? 5,
+      username: options.mqttUsername,
+      password: options.mqttPassword,
       timeoutMs: options.timeoutMs,
       ...tlsFor(endpoint, options),
     }) as unknown as TransportClient,

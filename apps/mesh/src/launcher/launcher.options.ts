@@ -62,6 +62,8 @@ export const HELP = [
   ]),
   '  -h, --help            this text',
   '',
+  'Broker credentials for --mqtt: MQTT_USERNAME, MQTT_PASSWORD (the in-process broker makes its own).',
+  'A crashed instance is restarted after 1 s, 2 s, 4 s ... up to 30 s while it keeps crashing.',
   'Logging: LOG_FORMAT=tree|json (default tree), LOG_LEVEL (default info). Each instance',
   'logs in full to <dir>/logs/<name>.log; warnings and errors also reach this console.',
   'More: docs/demo.md',

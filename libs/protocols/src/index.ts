@@ -2,7 +2,7 @@ export { ProtocolsModule } from './protocols.module';
 export { PROTOCOLS_MODULE_OPTIONS } from './protocols.module-definition';
 export * from './protocols.constants';
 export { startProtocols } from './start-protocols';
-export { ProtocolsRuntime } from './protocols.runtime';
+export { ProtocolsRuntime, type ProtocolsStats } from './protocols.runtime';
 export * from './interfaces';
 export * from './decorators';
 export * from './errors';

@@ -1,18 +1,13 @@
-import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import * as protoLoader from '@grpc/proto-loader';
-import { GRPC_DEFAULT_PACKAGE } from './protocols.constants';
+import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { PROTOCOLS_MODULE_OPTIONS } from './protocols.module-definition';
 import type { BoundAddresses } from './interfaces/bound-addresses.interface';
-import type { GrpcListenerOptions, ProtocolsModuleOptions } from './interfaces/protocols-options.interface';
+import type { ProtocolsModuleOptions } from './interfaces/protocols-options.interface';
+import { buildGrpcListener } from './grpc-listener.util';
 import { ProtocolsExplorer } from './protocols.explorer';
 import { ProtocolsRuntime } from './protocols.runtime';
-import { GrpcServer } from './transports/grpc/grpc.server';
-import { buildJsonProto } from './transports/grpc/grpc-json-proto.util';
+import { startedTwiceMessage } from './setup.messages';
 import { MqttServer } from './transports/mqtt/mqtt.server';
 import { TcpServer } from './transports/tcp/tcp.server';
 import { UdpServer } from './transports/udp/udp.server';
@@ -21,53 +16,31 @@ import { applyHttpInputLimits } from './utils/http-input-limits.util';
 import { isHttpsServer, useHttpsServer } from './tls/https-server.util';
 import { httpsOptionsFrom } from './tls/tls-material.util';
 
-function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
-  const host = options.host ?? '127.0.0.1';
-  const endpoints = explorer
-    .endpoints()
-    .map((e) => e.metadata)
-    .filter((m) => m.protocols.includes('grpc'));
-  const services = [...new Set(endpoints.map((m) => m.grpc.service))];
-  const methods = Object.fromEntries(endpoints.map((m) => [m.pattern, { service: m.grpc.service, method: m.grpc.method }]));
-  if (options.protoPath) {
-    if (!options.package) throw new Error('ProtocolsModule: grpc.package is required with grpc.protoPath');
-    const server = new GrpcServer({
-      host,
-      port: options.port ?? 0,
-      package: options.package,
-      protoPath: options.protoPath,
-      isJsonEnvelope: false,
-      maxMessageBytes: options.maxMessageBytes,
-      tls: options.tls,
-    });
-    return { server, host, packageName: options.package, services, methods, protoPath: options.protoPath };
-  }
-  const packageName = options.package ?? GRPC_DEFAULT_PACKAGE;
-  const proto = buildJsonProto(packageName, endpoints);
-  // Content-addressed, so concurrent processes with the same endpoints share one file.
-  const digest = createHash('sha1').update(proto).digest('hex').slice(0, 12);
-  const protoPath = join(tmpdir(), `orion-${packageName}-${digest}.proto`);
-  // Write-then-rename: instances starting together must never read a half-written file.
-  const staging = `${protoPath}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(staging, proto);
-  renameSync(staging, protoPath);
-  const packageDefinition = protoLoader.loadSync(protoPath, { keepCase: true, defaults: true });
-  const server = new GrpcServer({
-    host,
-    port: options.port ?? 0,
-    package: packageName,
-    packageDefinition,
-    isJsonEnvelope: true,
-    maxMessageBytes: options.maxMessageBytes,
-    tls: options.tls,
-  });
-  return { server, host, packageName, services, methods, protoPath };
+const startedApps = new WeakSet<INestApplication>();
+
+/**
+ * Connects one Orion listener to the app, with a `listen()` that runs once: an
+ * `app.startAllMicroservices()` of the user's own, before or after `startProtocols`,
+ * then finds it listening instead of binding it twice.
+ */
+function connectOnce(app: INestApplication, strategy: CustomTransportStrategy): INestMicroservice {
+  const microservice = app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  const listen = microservice.listen.bind(microservice);
+  let listening: Promise<unknown> | undefined;
+  microservice.listen = () => (listening ??= listen());
+  return microservice;
 }
 
 /**
  * Starts every listener configured in `ProtocolsModule.forRoot` (HTTP, WebSocket, TCP,
  * UDP, gRPC, MQTT) and resolves with the addresses actually bound. Call it instead of
- * `app.listen()`. Rejects, naming the listener, if any fails to start.
+ * `app.listen()`. Rejects, naming the listener, if any fails to start, and before
+ * anything binds if a gRPC endpoint names a method that `grpc.protoPath` does not define.
+ *
+ * Microservices you connect yourself (`app.connectMicroservice`) are yours to start with
+ * `app.startAllMicroservices()`, before or after this call; Orion's listeners start here
+ * only once either way. Register global pipes, guards, interceptors and filters before it:
+ * the listeners inherit the app's configuration when they are connected.
  *
  * TLS: certificate files named in the options are read here, before anything starts (a
  * missing or unusable one throws `InvalidTlsOptionError` naming the option). With
@@ -76,29 +49,29 @@ function grpcServer(options: GrpcListenerOptions, explorer: ProtocolsExplorer) {
  * @publicApi
  */
 export async function startProtocols(app: INestApplication): Promise<BoundAddresses> {
+  if (startedApps.has(app)) throw new Error(startedTwiceMessage());
+  startedApps.add(app);
   const options = app.get<ProtocolsModuleOptions>(PROTOCOLS_MODULE_OPTIONS, { strict: false });
   const explorer = app.get(ProtocolsExplorer, { strict: false });
   const addresses: BoundAddresses = {};
+  // Checked first: a gRPC mapping the .proto does not serve fails before anything binds.
+  const grpc = options.grpc ? buildGrpcListener(options.grpc, explorer.endpoints()) : undefined;
   // HTTPS first: the server is replaced before anything binds to it (WebSocket shares it).
   if (options.http?.tls) useHttpsServer(app, httpsOptionsFrom(options.http.tls, 'http.tls'));
   // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).
   if (options.http) applyHttpInputLimits(app, options.http);
 
   const tcp = options.tcp ? new TcpServer(options.tcp) : undefined;
-  if (tcp) app.connectMicroservice({ strategy: tcp }, { inheritAppConfig: true });
   const udp = options.udp ? new UdpServer(options.udp) : undefined;
-  if (udp) app.connectMicroservice({ strategy: udp }, { inheritAppConfig: true });
-  const grpc = options.grpc ? grpcServer(options.grpc, explorer) : undefined;
-  if (grpc) app.connectMicroservice({ strategy: grpc.server }, { inheritAppConfig: true });
   const mqtt = options.mqtt ? new MqttServer(options.mqtt) : undefined;
-  if (mqtt) app.connectMicroservice({ strategy: mqtt }, { inheritAppConfig: true });
   // WebSocket shares the HTTP server unless it has a port of its own.
   const sharesHttp = options.http !== undefined && options.ws?.port === undefined;
   const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined) : undefined;
-  if (ws) app.connectMicroservice({ strategy: ws }, { inheritAppConfig: true });
+  const strategies = [tcp, udp, grpc?.server, mqtt, ws].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const microservices = strategies.map((strategy) => connectOnce(app, strategy));
 
   try {
-    await app.startAllMicroservices();
+    await Promise.all(microservices.map((microservice) => microservice.listen()));
   } catch (error) {
     throw new Error(`startProtocols: a listener failed to start: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
@@ -130,6 +103,6 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
     };
   }
   if (mqtt && options.mqtt) addresses.mqtt = { url: options.mqtt.url, topicBase: mqtt.topicBase, protocolVersion: mqtt.protocolVersion };
-  app.get(ProtocolsRuntime, { strict: false }).markReady(addresses);
+  app.get(ProtocolsRuntime, { strict: false }).markReady(addresses, { tcp, udp, ws, mqtt });
   return addresses;
 }

@@ -4,19 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, of, type Observable } from 'rxjs';
 import {
   Endpoint,
+  ProtocolBridgeModule,
   ProtocolError,
   ProtocolsModule,
+  startEmbeddedMqttBroker,
   startProtocols,
   TcpClient,
+  UseMiddleware,
   type BoundAddresses,
+  type EmbeddedMqttBroker,
+  type MiddlewareNext,
+  type ProtocolMessage,
+  type ProtocolMiddleware,
   type ProtocolsModuleOptions,
 } from '@orion/protocols';
 import { createRegistry, type ServiceRegistry } from '@orion/discovery';
 import { ChildApp, eventually } from './harness/child-app';
 import { RawTcpClient } from './harness/clients';
+import { mqttRequest } from './harness/mqtt-clients';
 
 /** Handlers that wait until the test opens the gate, so "in flight" is under the test's control. */
 @Injectable()
@@ -197,4 +205,83 @@ describe('hostile overload: a flood does not cost an instance its registry lease
     expect(served).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
   }, 120_000);
+});
+
+/** A token bucket with 3 tokens and no refill: the 4th call anywhere is over the rate. */
+@Injectable()
+class TinyRateLimit implements ProtocolMiddleware {
+  tokens = 3;
+  use(message: ProtocolMessage, next: MiddlewareNext): Observable<unknown> {
+    if (this.tokens < 1) throw new ProtocolError('RESOURCE_EXHAUSTED', `rate limit exceeded on '${message.pattern}'`);
+    this.tokens--;
+    return next();
+  }
+}
+
+@Controller()
+class LimitedRoutesController {
+  @Endpoint('orders.list', { protocols: ['http'] })
+  @UseMiddleware(TinyRateLimit)
+  list() {
+    return [];
+  }
+}
+
+describe('hostile overload: bridge rules take the rate limit HTTP routes use', () => {
+  let app: INestApplication;
+  let broker: EmbeddedMqttBroker;
+  let addresses: BoundAddresses;
+  const forwarded: unknown[] = [];
+
+  beforeAll(async () => {
+    broker = await startEmbeddedMqttBroker();
+    const forwarder = {
+      send: (_pattern: string, data: unknown) => {
+        forwarded.push(data);
+        return of({ accepted: true });
+      },
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ProtocolsModule.forRoot({ http: { port: 0 }, mqtt: { url: broker.url, protocolVersion: 4 }, logRequests: false }),
+        ProtocolBridgeModule.forRoot({
+          rules: [
+            {
+              from: { protocol: 'mqtt', pattern: 'kiosk/+/orders' },
+              to: { service: 'orders', pattern: 'orders.create' },
+              middleware: [TinyRateLimit],
+            },
+          ],
+          forwarders: new Map([['orders', forwarder]]),
+        }),
+      ],
+      controllers: [LimitedRoutesController],
+      providers: [TinyRateLimit],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    addresses = await startProtocols(app);
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await broker?.close();
+  });
+
+  it('should refuse bridged MQTT messages over the rate with RESOURCE_EXHAUSTED, from the bucket the HTTP route shares', async () => {
+    const replies: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 5; i++) {
+      replies.push(await mqttRequest(broker.url, 4, `kiosk/k${i}/orders`, { id: `kiosk-${i}`, data: { n: i } }));
+    }
+    expect(replies.slice(0, 3).map((r) => r.response)).toEqual([{ accepted: true }, { accepted: true }, { accepted: true }]);
+    for (const reply of replies.slice(3)) expect(reply).toMatchObject({ err: { code: 'RESOURCE_EXHAUSTED' } });
+    expect(forwarded).toHaveLength(3);
+    // One provider, one bucket: the HTTP route is over the rate too.
+    const res = await fetch(`http://127.0.0.1:${addresses.http!.port}/orders/list`, { method: 'POST' });
+    expect(res.status).toBe(429);
+  });
+
+  it('should refuse a rule whose middleware is not middleware, at startup', () => {
+    const bad = { from: { protocol: 'mqtt' as const, pattern: 'x/y' }, to: { service: 'orders' }, middleware: ['nope'] as never };
+    expect(() => ProtocolBridgeModule.forRoot({ rules: [bad], forwarders: new Map() })).toThrow(/middleware/);
+  });
 });

@@ -13,6 +13,7 @@ import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import { ENDPOINT_METADATA } from '../protocols.constants';
 import type { EndpointPatternExtras } from '../decorators/endpoint.decorator';
 import { MsgContext } from '../decorators/msg.decorator';
+import { UseMiddleware } from '../decorators/use-middleware.decorator';
 import type { EndpointMetadata } from '../interfaces/endpoint-options.interface';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import { MiddlewareChainInterceptor } from '../middleware/middleware-chain.interceptor';
@@ -34,6 +35,7 @@ function endpointDecorators(rule: CompiledBridgeRule): MethodDecorator[] {
     UseInterceptors(MiddlewareChainInterceptor),
     UseFilters(ProtocolExceptionFilter),
   ];
+  if (rule.middleware.length > 0) decorators.push(UseMiddleware(...rule.middleware));
   const asPattern = (pattern: string | object): MethodDecorator =>
     rule.isEvent ? (EventPattern(pattern, extras) as MethodDecorator) : MessagePattern(pattern, extras);
   if (rule.protocol === 'http') {

@@ -22,6 +22,8 @@ export const missingServiceMessage = (): string => 'to.service must be a non-emp
 export const badTimeoutMessage = (value: unknown): string =>
   `to.timeoutMs must be a positive number of ms up to 2147483647, not ${JSON.stringify(value)}`;
 
+export const badMiddlewareMessage = (): string => 'middleware must be an array of ProtocolMiddleware classes or instances';
+
 export const duplicateRuleMessage = (protocol: string, pattern: string): string => `two rules serve ${protocol} ${JSON.stringify(pattern)}`;
 
 export const missingTargetMessage = (service: string, known: readonly string[]): string =>

@@ -2,6 +2,7 @@ import type { InjectionToken } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { Protocol } from '../interfaces/protocol.interface';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
+import type { MiddlewareRef } from '../interfaces/protocols-options.interface';
 
 /**
  * Per-call options the bridge hands to a forwarder: the remaining budget of the incoming
@@ -101,6 +102,13 @@ export interface BridgeRule {
   };
   /** Fire-and-forget: served as an event endpoint, forwarded with `emit` (HTTP answers 202). */
   isEvent?: boolean;
+  /**
+   * Middleware of this rule, as `@UseMiddleware(...)` gives an endpoint: run after the
+   * global middleware, before forwarding. A rate limit written once for HTTP routes (e.g. a
+   * token bucket answering RESOURCE_EXHAUSTED) applies to an MQTT rule the same way; a
+   * class that is a provider is shared with the routes that use it.
+   */
+  middleware?: readonly MiddlewareRef[];
 }
 
 /**

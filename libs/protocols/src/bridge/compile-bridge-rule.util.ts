@@ -1,5 +1,5 @@
 import { BRIDGE_DEFAULT_TIMEOUT_MS } from './bridge.constants';
-import { badTimeoutMessage, duplicateRuleMessage, missingServiceMessage } from './bridge.messages';
+import { badMiddlewareMessage, badTimeoutMessage, duplicateRuleMessage, missingServiceMessage } from './bridge.messages';
 import type { BridgeRule } from './bridge.options';
 import { parseBridgeRoute, type BridgeRoute } from './bridge-route.util';
 import { compileTargetPattern } from './bridge-target.util';
@@ -29,6 +29,7 @@ export function compileBridgeRule(rule: BridgeRule, index: number): CompiledBrid
     service: to.service,
     timeoutMs,
     headers: to.headers ? new Set(to.headers.map((name) => name.toLowerCase())) : undefined,
+    middleware: compileMiddleware(rule.middleware, fail),
     sourceOf: sourceReader(route),
     targetPattern: compileTargetPattern(to, route, fail),
   };
@@ -69,4 +70,16 @@ function sourceReader(route: BridgeRoute): CompiledBridgeRule['sourceOf'] {
     };
   }
   return () => ({ protocol, rulePattern: pattern, key: pattern, captures: [], params: {} });
+}
+
+/** The rule's middleware: classes or instances with a `use` method. */
+function compileMiddleware(refs: BridgeRule['middleware'], fail: (reason: string) => never): CompiledBridgeRule['middleware'] {
+  if (refs === undefined) return [];
+  if (!Array.isArray(refs)) return fail(badMiddlewareMessage());
+  for (const ref of refs as unknown[]) {
+    const isUsable =
+      typeof ref === 'function' || (typeof ref === 'object' && ref !== null && typeof (ref as { use?: unknown }).use === 'function');
+    if (!isUsable) fail(badMiddlewareMessage());
+  }
+  return [...refs];
 }

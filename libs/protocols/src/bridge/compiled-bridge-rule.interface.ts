@@ -1,5 +1,6 @@
 import type { HttpMethod } from '../interfaces/endpoint-options.interface';
 import type { Protocol } from '../interfaces/protocol.interface';
+import type { MiddlewareRef } from '../interfaces/protocols-options.interface';
 import type { BridgeSource } from './bridge.options';
 
 /** What the bridge handler reads off the raw request besides the `ProtocolMessage`. */
@@ -25,6 +26,8 @@ export interface CompiledBridgeRule {
   grpc: { service: string; method: string };
   service: string;
   timeoutMs: number;
+  /** Middleware of the rule (`@UseMiddleware` of its generated handler). */
+  middleware: readonly MiddlewareRef[];
   /** Lower-case names of headers to carry; undefined: all but the dropped ones. */
   headers?: ReadonlySet<string>;
   /** The source of one message: concrete key and captures. */

@@ -2,7 +2,7 @@
 // Consumer test: installs the packed @orion/protocols and @orion/discovery tarballs into a
 // copy of examples/consumer in a temp dir outside the repo (its own package.json, no path
 // aliases, plain tsc), once per Nest major, then starts a greeter and a frontend on one
-// file:// registry and calls the greeter from the frontend over TCP, gRPC, HTTP, WebSocket and UDP through
+// file:// registry and calls the greeter from the frontend over TCP, gRPC, HTTP, WebSocket, UDP and MQTT through
 // injected balanced clients.
 //
 //   node scripts/consumer-test.js [12] [11]     (default: both; runs `npm run pack` first
@@ -88,19 +88,23 @@ async function testNest(major) {
   // What a user's package.json holds after `npm install <tarball>`; the Nest major under test.
   const pins = [`dependencies.@orion/protocols=file:${tarball('protocols')}`, `dependencies.@orion/discovery=file:${tarball('discovery')}`];
   for (const name of NEST_PACKAGES) pins.push(`dependencies.${name}=^${major}.0.0`);
+  // Optional peers, as an app that serves MQTT adds them: mqtt, and aedes for the embedded broker.
+  pins.push('dependencies.mqtt=^5.10.0', 'dependencies.aedes=^1.0.0');
   run(npm, ['pkg', 'set', ...pins], dir);
   run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
   run(npm, ['ls', ...NEST_PACKAGES, '@orion/protocols', '@orion/discovery'], dir);
   run(npm, ['run', 'build'], dir);
 
-  const env = { ORION_REGISTRY: `file://${join(dir, '.orion', 'registry')}` };
+  // The in-process MQTT 3.1.1 broker of the installed package, as a test of a user's app would start it.
+  const broker = await require(join(dir, 'node_modules', '@orion', 'protocols')).startEmbeddedMqttBroker();
+  const env = { ORION_REGISTRY: `file://${join(dir, '.orion', 'registry')}`, MQTT_URL: broker.url };
   const greeter = start(dir, 'greeter', env);
   const frontend = start(dir, 'frontend', env);
   try {
     const g = await greeter.ready;
     const f = await frontend.ready;
     await expectGreeting(`${g.addresses.http.url}/greet`, post({ name: 'Ada' }), { greeting: 'Hello, Ada!', protocol: 'http', pid: g.pid });
-    for (const transport of ['tcp', 'grpc', 'http', 'ws', 'udp']) {
+    for (const transport of ['tcp', 'grpc', 'http', 'ws', 'udp', 'mqtt']) {
       const correlationId = `consumer-test-${transport}`;
       await expectGreeting(
         `${f.addresses.http.url}/relay/${transport}/Grace`,
@@ -119,6 +123,7 @@ async function testNest(major) {
     throw error;
   } finally {
     await Promise.all([greeter.stop(), frontend.stop()]);
+    await broker.close();
     if (!process.env.KEEP_CONSUMER) rmSync(dir, { recursive: true, force: true });
   }
   console.log(`consumer-test: Nest ${major} passed`);

@@ -7,6 +7,7 @@ import { AppModule, type Role } from './app.module';
  * `node dist/main.js greeter` serves `greet` over HTTP, WebSocket, TCP, UDP and gRPC;
  * `node dist/main.js frontend` serves `GET /relay/:transport/:name` and calls a greeter.
  * Both register in the same registry (ORION_REGISTRY, default file://.orion/registry).
+ * With MQTT_URL (an MQTT 3.1.1 broker), MQTT too.
  */
 async function bootstrap(): Promise<void> {
   const role = process.argv[2] as Role;
@@ -16,6 +17,7 @@ async function bootstrap(): Promise<void> {
       role,
       registry: process.env.ORION_REGISTRY ?? 'file://.orion/registry',
       host: process.env.HOST ?? '127.0.0.1',
+      mqttUrl: process.env.MQTT_URL,
     }),
     { logger: new OrionLogger() },
   );

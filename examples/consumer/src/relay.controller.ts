@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { BalancedClientProxy, InjectBalancedClient } from '@orion/discovery';
 import { Endpoint, Msg, ProtocolError } from '@orion/protocols';
 import { lastValueFrom } from 'rxjs';
@@ -15,8 +15,9 @@ export class RelayController {
     @InjectBalancedClient('greeter-http') http: BalancedClientProxy,
     @InjectBalancedClient('greeter-ws') ws: BalancedClientProxy,
     @InjectBalancedClient('greeter-udp') udp: BalancedClientProxy,
+    @Optional() @InjectBalancedClient('greeter-mqtt') mqtt?: BalancedClientProxy, // with MQTT_URL only
   ) {
-    this.clients = { tcp, grpc, http, ws, udp };
+    this.clients = { tcp, grpc, http, ws, udp, ...(mqtt ? { mqtt } : {}) };
   }
 
   // GET /relay/tcp/Ada: calls greeter's 'greet' over TCP on whichever instance is picked.

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { FileRegistryAdapter, type ServiceInstance } from '@orion/discovery';
+import { FileLeaderElector, FileRegistryAdapter, type ServiceInstance } from '@orion/discovery';
 import { contractInstance as instance } from '@orion/discovery/registry/testing';
 import { recordObservable } from '@orion/discovery/registry/testing/contract-helpers.util';
 import { ChildApp, eventually } from './harness/child-app';
@@ -178,5 +178,24 @@ describe('file:// registry permissions', () => {
     const warnings = warn.mock.calls.map(([message]) => String(message)).filter((m) => m.includes('writable by others'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(dir);
+  });
+});
+
+describe('file:// leader leases next to the registry', () => {
+  it('should refuse a FIFO as a lease file at once, without parking libuv threads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orion-hostile-leader-'));
+    const elector = new FileLeaderElector({ directory: dir });
+    try {
+      mkdirSync(join(dir, 'leaders'), { recursive: true });
+      execFileSync('mkfifo', [join(dir, 'leaders', 'jobs.json')]);
+      // More reads than libuv has threads (4): a blocking open of the FIFO would stall them all.
+      const reads = await Promise.allSettled(Array.from({ length: 8 }, () => elector.current('jobs')));
+      for (const read of reads) expect(read).toMatchObject({ status: 'rejected', reason: expect.any(SyntaxError) });
+      // File I/O of this process still works, and another group is unaffected.
+      expect(await elector.campaign('other', 'me', { ttlMs: 5000 })).toMatchObject({ leaderId: 'me' });
+    } finally {
+      await elector.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

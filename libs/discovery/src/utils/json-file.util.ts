@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ignoreMissing } from './fs-errors.util';
+import { hasErrorCode, ignoreMissing } from './fs-errors.util';
 
 /** Suffix of the temporary files written by {@link writeJsonAtomic}. Readers skip them. */
 export const TEMP_FILE_SUFFIX = '.tmp';
@@ -26,11 +27,32 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   }
 }
 
+/** Largest file {@link readJsonFile} reads (leader lease files are a few hundred bytes). */
+const JSON_FILE_MAX_BYTES = 1024 * 1024;
+
 /**
  * Reads and parses a JSON file. Resolves `undefined` if the file does not exist; rejects
- * with a `SyntaxError` if it is not valid JSON (callers decide whether to skip or fail).
+ * with a `SyntaxError` if it is not valid JSON, not a regular file (a FIFO, a directory, a
+ * symlink) or over 1 MiB (callers decide whether to skip or fail).
+ *
+ * NOTE: the open is non-blocking and no-follow: a FIFO planted in a shared directory must
+ * not park a libuv thread (four of them and every file operation of the process stalls).
  */
 export async function readJsonFile(path: string): Promise<unknown> {
-  const text = await ignoreMissing(readFile(path, 'utf8'));
-  return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return undefined;
+    if (hasErrorCode(error, 'ELOOP')) throw new SyntaxError(`${path} is a symbolic link`, { cause: error });
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new SyntaxError(`${path} is not a regular file`);
+    if (stats.size > JSON_FILE_MAX_BYTES) throw new SyntaxError(`${path} is over ${JSON_FILE_MAX_BYTES} bytes`);
+    return JSON.parse(await handle.readFile('utf8')) as unknown;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }

@@ -58,18 +58,22 @@ const callers = {
     socket.on('error', (e) => done(e.message));
   },
   udp() {
-    // One datagram `{ v: 1, id, pattern, data }`; the reply carries the same id.
+    // One datagram `{ v: 1, id, pattern, data }`; the reply carries the same id. With
+    // ORION_UDP_HMAC_KEY set, both are prefixed with the HMAC-SHA256 of the body.
     const [host, port] = target.split(':');
     const socket = require('node:dgram').createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const id = randomUUID();
+    const key = process.env.ORION_UDP_HMAC_KEY;
+    const sign = (body) => Buffer.concat([require('node:crypto').createHmac('sha256', key).update(body).digest(), body]);
     socket.on('message', (raw) => {
-      const reply = JSON.parse(raw.toString());
+      const reply = JSON.parse((key ? raw.subarray(32) : raw).toString());
       if (reply.id !== id) return;
       socket.close();
       return reply.err ? done(reply.err) : done(null, reply.response);
     });
     socket.on('error', (e) => done(e.message));
-    socket.send(JSON.stringify({ v: 1, id, pattern, data: JSON.parse(json) }), Number(port), host);
+    const body = Buffer.from(JSON.stringify({ v: 1, id, pattern, data: JSON.parse(json) }));
+    socket.send(key ? sign(body) : body, Number(port), host);
   },
   grpc() {
     const grpc = require('@grpc/grpc-js');

@@ -1,4 +1,5 @@
 import type { BridgeRule } from '@orion/protocols';
+import { RateLimitMiddleware } from './rate-limit.middleware';
 
 /**
  * The gateway's declarative routes (`ProtocolBridgeModule`): no controller code, each
@@ -9,5 +10,10 @@ export const GATEWAY_BRIDGE_RULES: BridgeRule[] = [
   // HTTP in, gRPC out: stock of one SKU from any inventory instance.
   { from: { protocol: 'http', pattern: 'GET /api/stock/:sku' }, to: { service: 'inventory', pattern: 'inventory.stock', timeoutMs: 2000 } },
   // MQTT in, TCP out: shop kiosks place orders by publishing on `shop/<kiosk>/orders`.
-  { from: { protocol: 'mqtt', pattern: 'shop/+/orders' }, to: { service: 'orders', pattern: 'orders.create', timeoutMs: 3000 } },
+  // Under the edge's rate limit, as the HTTP API: a kiosk flood is refused, not forwarded.
+  {
+    from: { protocol: 'mqtt', pattern: 'shop/+/orders' },
+    to: { service: 'orders', pattern: 'orders.create', timeoutMs: 3000 },
+    middleware: [RateLimitMiddleware],
+  },
 ];

@@ -7,6 +7,8 @@ export interface TryContext {
   orders: ReadyReport;
   inventory: ReadyReport;
   mqttUrl: string;
+  /** The mesh's UDP HMAC key: the printed UDP command signs with it. */
+  udpHmacKey?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export function howToTry(c: TryContext): Array<{ label: string; command: string 
   if (udp)
     lines.push({
       label: 'UDP',
-      command: `${call('udp', `${udp.host}:${udp.port}`, 'inventory.stock', { sku: 'plum' })}   # ${c.inventory.instanceId}`,
+      command: `${c.udpHmacKey ? `ORION_UDP_HMAC_KEY=${c.udpHmacKey} ` : ''}${call('udp', `${udp.host}:${udp.port}`, 'inventory.stock', { sku: 'plum' })}   # ${c.inventory.instanceId}`,
     });
   return lines;
 }

@@ -1,7 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import { createLoggerFromEnv, startEmbeddedMqttBroker, type EmbeddedMqttBroker, type OrionLogger } from '@orion/protocols';
+import {
+  createLoggerFromEnv,
+  startEmbeddedMqttBroker,
+  UDP_HMAC_KEY_ENV,
+  type EmbeddedMqttBroker,
+  type OrionLogger,
+} from '@orion/protocols';
 import { GATEWAY_BRIDGE_RULES } from '../gateway/gateway.bridge';
 import type { ServiceRole } from '../shared/mesh.constants';
 import { withoutCredentials } from '../shared/mesh-env';
@@ -93,6 +100,8 @@ class Launcher {
       MESH_STRATEGY: options.strategy,
       MESH_TTL_MS: String(options.ttlMs),
       MESH_DATA_DIR: data,
+      // UDP signed with one shared secret: spoofed datagrams are dropped, replies unbounded by anti-amplification.
+      [UDP_HMAC_KEY_ENV]: process.env[UDP_HMAC_KEY_ENV] || randomBytes(32).toString('hex'),
     };
     const spawnRole = (role: ServiceRole, index: number, extra: Record<string, string> = {}) => {
       const slot: ChildSlot = {
@@ -130,6 +139,7 @@ class Launcher {
       orders: first('orders'),
       inventory: first('inventory'),
       mqttUrl: this.kioskUrl(mqttUrl),
+      udpHmacKey: env[UDP_HMAC_KEY_ENV],
     });
     this.printBanner(gatewayUrl, withoutCredentials(mqttUrl), commands);
   }

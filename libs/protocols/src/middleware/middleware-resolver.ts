@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import { MIDDLEWARE_METADATA } from '../protocols.constants';
 import { PROTOCOLS_MODULE_OPTIONS } from '../protocols.module-definition';
 import type { MiddlewareRef, ProtocolsModuleOptions } from '../interfaces/protocols-options.interface';
@@ -9,14 +9,26 @@ import { DeadlineMiddleware } from './deadline.middleware';
 import { InFlightLimitMiddleware } from './in-flight-limit.middleware';
 import { LoggingMiddleware } from './logging.middleware';
 
+/** A Nest module as the container holds it (the class itself is not exported by Nest). */
+type HostModule = ModulesContainer extends Map<string, infer M> ? M : never;
+
 /**
- * Resolves middleware classes once at startup (DI provider if there is one, otherwise a
- * new instance built by Nest) and hands out each handler's ordered chain.
+ * Resolves middleware classes once at startup and hands out each handler's ordered chain.
+ *
+ * A class is taken, in this order, from the providers of the module where it is used, from
+ * a provider anywhere in the app, or else built by Nest in that module's context, so its
+ * constructor dependencies come from that module (its providers, imports and the global
+ * modules), as for an interceptor or guard given by class. Where it is used: the module of
+ * the controller for `@UseMiddleware`; for the global `middleware` option, the module that
+ * imports ProtocolsModule. As Nest links a global module into every module, that one is
+ * taken as the module nearest the root whose scope resolves the class.
  * @internal
  */
 @Injectable()
 export class MiddlewareResolver implements OnModuleInit {
-  private readonly instances = new Map<Type<ProtocolMiddleware>, ProtocolMiddleware>();
+  private readonly instances = new Map<HostModule | undefined, Map<Type<ProtocolMiddleware>, ProtocolMiddleware>>();
+  private readonly controllerHosts = new Map<Function, HostModule>();
+  private readonly globalHosts = new Map<Type<ProtocolMiddleware>, HostModule | undefined>();
   private readonly chains = new WeakMap<Function, ProtocolMiddleware[]>();
   private readonly builtins: ProtocolMiddleware[];
 
@@ -26,6 +38,7 @@ export class MiddlewareResolver implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly modules: ModulesContainer,
   ) {
     this.builtins = [new CorrelationIdMiddleware(), new DeadlineMiddleware(options.maxDeadlineMs)];
     // After the deadline check (an expired message takes no slot), before the request log
@@ -35,18 +48,18 @@ export class MiddlewareResolver implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    const refs = new Set<MiddlewareRef>(this.options.middleware ?? []);
+    for (const ref of this.options.middleware ?? []) {
+      if (typeof ref === 'function' && !this.globalHosts.has(ref)) this.globalHosts.set(ref, await this.prepareGlobal(ref));
+    }
     for (const wrapper of this.discovery.getControllers()) {
-      const { metatype } = wrapper;
+      const { metatype, host } = wrapper;
       if (!metatype) continue;
-      for (const ref of this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, metatype) ?? []) refs.add(ref);
+      if (host && !this.controllerHosts.has(metatype)) this.controllerHosts.set(metatype, host);
+      for (const ref of this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, metatype) ?? []) await this.prepare(ref, host);
       for (const name of this.scanner.getAllMethodNames(metatype.prototype)) {
         const method = metatype.prototype[name] as Function;
-        for (const ref of this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, method) ?? []) refs.add(ref);
+        for (const ref of this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, method) ?? []) await this.prepare(ref, host);
       }
-    }
-    for (const ref of refs) {
-      if (typeof ref === 'function' && !this.instances.has(ref)) this.instances.set(ref, await this.instantiate(ref));
     }
   }
 
@@ -54,29 +67,64 @@ export class MiddlewareResolver implements OnModuleInit {
   chainFor(controller: Type<unknown>, handler: Function): ProtocolMiddleware[] {
     let chain = this.chains.get(handler);
     if (!chain) {
-      const refs = [
-        ...(this.options.middleware ?? []),
+      const host = this.controllerHosts.get(controller);
+      const local = [
         ...(this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, controller) ?? []),
         ...(this.reflector.get<MiddlewareRef[]>(MIDDLEWARE_METADATA, handler) ?? []),
       ];
-      chain = [...this.builtins, ...refs.map((ref) => this.resolve(ref))];
+      chain = [
+        ...this.builtins,
+        ...(this.options.middleware ?? []).map((ref) =>
+          this.resolve(ref, typeof ref === 'function' ? this.globalHosts.get(ref) : undefined),
+        ),
+        ...local.map((ref) => this.resolve(ref, host)),
+      ];
       this.chains.set(handler, chain);
     }
     return chain;
   }
 
-  private resolve(ref: MiddlewareRef): ProtocolMiddleware {
+  private resolve(ref: MiddlewareRef, host: HostModule | undefined): ProtocolMiddleware {
     if (typeof ref !== 'function') return ref;
-    const instance = this.instances.get(ref);
+    const instance = this.instances.get(host)?.get(ref);
     if (!instance) throw new Error(`Middleware ${ref.name} was not resolved at startup; is its controller registered?`);
     return instance;
   }
 
-  private async instantiate(type: Type<ProtocolMiddleware>): Promise<ProtocolMiddleware> {
-    try {
-      return this.moduleRef.get(type, { strict: false });
-    } catch {
-      return this.moduleRef.create(type);
+  private async prepare(ref: MiddlewareRef, host: HostModule | undefined): Promise<void> {
+    if (typeof ref !== 'function') return;
+    let built = this.instances.get(host);
+    if (!built) this.instances.set(host, (built = new Map()));
+    if (!built.has(ref)) built.set(ref, await this.instantiate(ref, host));
+  }
+
+  private async instantiate(type: Type<ProtocolMiddleware>, host: HostModule | undefined): Promise<ProtocolMiddleware> {
+    const scope = (host?.getProviderByKey(ModuleRef)?.instance as ModuleRef | undefined) ?? this.moduleRef;
+    for (const strict of [true, false]) {
+      try {
+        return scope.get(type, { strict });
+      } catch {
+        // Not a provider there: look further, or build it below.
+      }
     }
+    return scope.create(type);
+  }
+
+  /** Builds a global middleware class in the first importer of ProtocolsModule, from the root, that can; returns that module. */
+  private async prepareGlobal(type: Type<ProtocolMiddleware>): Promise<HostModule | undefined> {
+    const isOurs = (module: HostModule) => module.providers.get(MiddlewareResolver)?.instance === this;
+    const importers = [...this.modules.values()].filter((m) => [...m.imports].some(isOurs)).sort((a, b) => a.distance - b.distance);
+    let firstError: unknown;
+    for (const host of importers) {
+      try {
+        await this.prepare(type, host);
+        return host;
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    await this.prepare(type, undefined);
+    return undefined;
   }
 }

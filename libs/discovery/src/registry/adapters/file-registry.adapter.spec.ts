@@ -101,6 +101,30 @@ describe(FileRegistryAdapter.name, () => {
       }
     });
 
+    it('should read only the entry that changed, not every entry of the service', async () => {
+      const [writer, watcher] = [create(), create()];
+      const all = Array.from({ length: 200 }, (_v, n) => `i-${String(n).padStart(3, '0')}`);
+      await Promise.all(all.map((id) => writer.register(instance('orders', id), { ttlMs: 60_000 })));
+      const recorder = recordObservable(watcher.watch('orders'));
+      const fsPromises = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+      const entryReads = (spy: jest.SpyInstance): number =>
+        spy.mock.calls.filter(([path]) => String(path).includes(join('services', 'orders')) && String(path).endsWith('.json')).length;
+      try {
+        await recorder.next((s) => s.length === all.length, 10_000, 'all 200');
+        const opens = jest.spyOn(fsPromises, 'open');
+        const readFiles = jest.spyOn(fsPromises, 'readFile');
+        await writer.heartbeat('i-123', { status: 'draining' });
+        await recorder.next((s) => s.find((i) => i.id === 'i-123')?.status === 'draining', 5000, 'i-123 draining');
+        // The writer reads the entry once under its lock; the watcher reads it once.
+        const reads = entryReads(opens) + entryReads(readFiles);
+        expect(reads).toBeGreaterThanOrEqual(1);
+        expect(reads).toBeLessThanOrEqual(3);
+      } finally {
+        recorder.unsubscribe();
+        jest.restoreAllMocks();
+      }
+    });
+
     it('should log each invalid entry once however often it is read', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       try {

@@ -60,6 +60,19 @@ describe(FileRegistryAdapter.name, () => {
     });
   });
 
+  describe('maxEntryBytes', () => {
+    it('should reject a registration over the cap, skip a file over it, and refuse a bad cap', async () => {
+      const registry = create({ maxEntryBytes: 2048 });
+      const big = instance('orders', 'big-1', { metadata: { pad: 'x'.repeat(4096) } });
+      await expect(registry.register(big, { ttlMs: 5000 })).rejects.toThrow(/over maxEntryBytes \(2048\)/);
+      await create().register(big, { ttlMs: 5000 });
+      await registry.register(instance('orders', 'small-1'), { ttlMs: 5000 });
+      expect((await registry.list('orders')).map((i) => i.id)).toEqual(['small-1']);
+      expect(registry.stats().invalidEntries).toBe(1);
+      expect(() => create({ maxEntryBytes: 10 })).toThrow(RangeError);
+    });
+  });
+
   describe('list', () => {
     it('should hide entries of a dead writer once renewedAt + ttlMs has passed, without deleting them', async () => {
       await writeForeignEntry('dead-1', Date.now() - 10_000, 1000);

@@ -87,6 +87,9 @@ export class FileRegistryAdapter implements ServiceRegistry {
     this.pollIntervalMs = options.pollIntervalMs ?? FILE_REGISTRY_DEFAULT_POLL_INTERVAL_MS;
     this.sweepGraceMs = options.sweepGraceMs ?? FILE_REGISTRY_DEFAULT_SWEEP_GRACE_MS;
     this.maxEntryBytes = options.maxEntryBytes ?? FILE_REGISTRY_DEFAULT_MAX_ENTRY_BYTES;
+    if (!Number.isInteger(this.maxEntryBytes) || this.maxEntryBytes < 1024) {
+      throw new RangeError(`FileRegistryAdapter: maxEntryBytes must be an integer >= 1024, got ${String(options.maxEntryBytes)}`);
+    }
     this.lockOptions = { staleMs: options.lockStaleMs, timeoutMs: options.lockTimeoutMs };
     const sweepIntervalMs = options.sweepIntervalMs ?? FILE_REGISTRY_DEFAULT_SWEEP_INTERVAL_MS;
     if (sweepIntervalMs > 0) {

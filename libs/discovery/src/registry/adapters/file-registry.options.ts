@@ -28,7 +28,7 @@ export interface FileRegistryOptions {
   /**
    * Largest entry file read, bytes. Bigger files (and anything that is not a regular file:
    * directories, FIFOs, sockets, symlinks) are skipped unread and counted as invalid; a
-   * registration whose entry would be bigger is rejected. Default 65 536.
+   * registration whose entry would be bigger is rejected. An integer >= 1024; default 65 536.
    */
   maxEntryBytes?: number;
   /** How often this adapter deletes long-expired entry files; 0 disables. Default 30 000. */

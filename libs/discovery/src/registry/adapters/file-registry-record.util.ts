@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ignoreMissing } from '../../utils/fs-errors.util';
+import { hasErrorCode, ignoreMissing } from '../../utils/fs-errors.util';
 import { checkServiceInstance } from '../instance-schema.util';
 import type { ServiceInstance } from '../service-instance.interface';
 import type { SkippedEntries } from '../skipped-entries.util';
@@ -94,9 +94,22 @@ export async function readRecord(path: string, service: string, id: string, maxB
   return read.kind === 'record' ? read.record : undefined;
 }
 
-/** The entry file names of `service` (`<id>.json`), or [] when its directory is missing. */
+/**
+ * Every name in the directory of `service`, or [] when it is missing or is not a directory
+ * (a file planted under `services/` must not break `services()` or the sweeper).
+ */
+export async function listServiceDir(root: string, service: string): Promise<string[]> {
+  try {
+    return (await ignoreMissing(readdir(fileRegistryPaths.service(root, service)))) ?? [];
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOTDIR')) return [];
+    throw error;
+  }
+}
+
+/** The entry file names of `service` (`<id>.json`); see {@link listServiceDir}. */
 export async function listEntryFiles(root: string, service: string): Promise<string[]> {
-  return ((await ignoreMissing(readdir(fileRegistryPaths.service(root, service)))) ?? []).filter(isEntryFileName);
+  return (await listServiceDir(root, service)).filter(isEntryFileName);
 }
 
 export const idOfEntryFile = (name: string): string => name.slice(0, -ENTRY_EXTENSION.length);

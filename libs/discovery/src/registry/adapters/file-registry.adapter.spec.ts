@@ -83,6 +83,15 @@ describe(FileRegistryAdapter.name, () => {
       await registry.register(instance('orders', 'dead-1'), { ttlMs: 5000 });
     });
 
+    it('should list services past a file planted under services/', async () => {
+      await writeForeignEntry('ok-1', Date.now(), 60_000);
+      await writeFile(join(directory, 'services', 'planted'), 'not a directory');
+      const registry = create();
+      expect(await registry.services()).toEqual(['orders']);
+      expect(await registry.list('planted')).toEqual([]);
+      expect(await registry.sweep()).toBe(0);
+    });
+
     it('should skip corrupt, foreign-format and misplaced files and temp files', async () => {
       const dir = join(directory, 'services', 'orders');
       await writeForeignEntry('ok-1', Date.now(), 60_000);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Observable, type Subscriber } from 'rxjs';
 import { DuplicateInstanceError } from '../../errors/duplicate-instance.error';
@@ -24,6 +24,7 @@ import {
   fileRegistryPaths as paths,
   isEntryFileName,
   isRecordLive,
+  listServiceDir,
   readRecord,
   readServiceRecords,
   recordExpiresAt,
@@ -245,9 +246,9 @@ export class FileRegistryAdapter implements ServiceRegistry {
         if (current && isLongExpired(current) && (await unlinkIfPresent(file))) deleted++;
       });
     }
-    const names = (await ignoreMissing(readdir(dir))) ?? [];
+    const names = await listServiceDir(this.directory, service);
     for (const name of names.filter((n) => !isEntryFileName(n) && n.endsWith(TEMP_FILE_SUFFIX))) {
-      const info = await ignoreMissing(stat(join(dir, name)));
+      const info = await ignoreMissing(lstat(join(dir, name)));
       if (info && info.mtimeMs + this.sweepGraceMs <= this.now() && (await unlinkIfPresent(join(dir, name)))) deleted++;
     }
     return deleted;

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ProtocolBridgeModule, ProtocolsModule } from '@orion/protocols';
 import { AutoscaleModule, BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule } from '@orion/discovery';
 import { METADATA_PID, METADATA_RESTARTS, MESH_VERSION } from '../shared/mesh.constants';
@@ -14,6 +15,7 @@ import { MeshRegistryWatcher } from './mesh-registry.watcher';
 import { MeshViewService } from './mesh-view.service';
 import { OrdersApiController } from './orders-api.controller';
 import { RateLimitMiddleware } from './rate-limit.middleware';
+import { SameOriginGuard } from './same-origin.guard';
 
 /**
  * The edge: HTTP and WebSocket for callers, MQTT for events and kiosks, balanced clients
@@ -59,6 +61,8 @@ export class GatewayModule {
       providers: [
         { provide: MESH_ENV, useValue: env },
         RateLimitMiddleware,
+        // State-changing HTTP routes refuse foreign Origin and Host (CSRF, DNS rebinding).
+        { provide: APP_GUARD, useClass: SameOriginGuard },
         MeshEventLog,
         ClientTelemetryStore,
         MeshRegistryWatcher,

@@ -1,4 +1,5 @@
 import { LOG_LEVEL_LABELS, TREE_BRANCH, TREE_CONTINUATION, TREE_LAST_BRANCH } from './logging.constants';
+import { escapeControlChars } from './escape-control.util';
 import { toDisplayString } from './safe-json.util';
 import type { LogLevel } from '@nestjs/common';
 import type { LogRecord } from './log-record.interface';
@@ -18,6 +19,13 @@ const YELLOW = '33';
 type Paint = (code: string, text: string) => string;
 const ansi: Paint = (code, text) => `\x1b[${code}m${text}\x1b[0m`;
 const plain: Paint = (_code, text) => text;
+
+/**
+ * Text from outside (a topic, a pattern, a header) with its control characters written as
+ * escapes, so that only our own colours reach the terminal; line breaks stay (they become
+ * tree continuation lines).
+ */
+const safeText = (text: string): string => escapeControlChars(text.replace(/\r\n/g, '\n'), true);
 
 /** `toISOString` throws on an invalid Date; a logger must not. */
 const formatTime = (time: Date): string => (Number.isNaN(time.getTime()) ? 'Invalid Date' : time.toISOString());
@@ -43,15 +51,15 @@ export function formatTreeRecord(record: LogRecord, colors = false): string {
 
   const head = [`${paint(GRAY, `[${formatTime(record.time)}]`)} ${paint(LEVEL_COLORS[record.level], LOG_LEVEL_LABELS[record.level])}`];
   if (record.context !== undefined && record.context !== '') {
-    head.push(paint(YELLOW, record.context));
+    head.push(paint(YELLOW, escapeControlChars(record.context)));
   }
-  head.push(record.message);
+  head.push(safeText(record.message));
 
   const entries = treeEntries(record);
   const lines = [continued(head.join(' | '))];
   entries.forEach(([key, value], index) => {
     const glyph = index === entries.length - 1 ? TREE_LAST_BRANCH : TREE_BRANCH;
-    lines.push(`${paint(GRAY, glyph)}${key}: ${continued(value)}`);
+    lines.push(`${paint(GRAY, glyph)}${escapeControlChars(key)}: ${continued(safeText(value))}`);
   });
   return lines.join('\n');
 }

@@ -9,6 +9,8 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
 import { servesProtocol } from '../serves-protocol.util';
+import { escapeControlChars } from '../../logging/escape-control.util';
+import { ThrottledLog } from '../../logging/throttled-log.util';
 import { handleRequest } from '../nest-compat.util';
 import { MqttMessageContext } from './mqtt-message.context';
 import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
@@ -47,6 +49,8 @@ interface Envelope {
  */
 export class MqttServer extends ServerMqtt {
   private readonly log = new Logger('MqttServer');
+  /** Junk is counted always, logged at most once per 10 s: a flood must not become a flood of lines. */
+  private readonly junkLog = new ThrottledLog((line) => this.log.warn(line));
   private readonly maxPayloadBytes: number;
   /** Messages dropped because they were unusable and carried no reply address. */
   droppedMessages = 0;
@@ -130,7 +134,7 @@ export class MqttServer extends ServerMqtt {
     const refuse = (error: ProtocolError, id: string | undefined) => {
       if (packet.properties?.responseTopic || id !== undefined) return reply(id, { err: error.toJSON(), isDisposed: true });
       this.droppedMessages++;
-      this.log.warn(`dropped MQTT message on '${channel}': ${error.message}`);
+      this.junkLog.log(`dropped MQTT message on '${escapeControlChars(channel)}': ${escapeControlChars(error.message)}`);
       return undefined;
     };
 

@@ -5,6 +5,8 @@ import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../proto
 import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
+import { escapeControlChars } from '../../logging/escape-control.util';
+import { ThrottledLog } from '../../logging/throttled-log.util';
 import { tcpMessageHandlerForNest11 } from '../nest-compat.util';
 import { loadServerTls, serverTlsOptions } from '../../tls/tls-material.util';
 import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
@@ -33,6 +35,9 @@ export class TcpServer extends ServerTCP {
   refusedConnections = 0;
   private readonly frameOptions: TcpFrameSocketOptions;
   private readonly idleTimeoutMs: number;
+  /** Dropped events and refused connections are counted always, logged at most once per 10 s each. */
+  private readonly dropLog = new ThrottledLog((line) => this.logger.warn?.(line));
+  private readonly refusalLog = new ThrottledLog((line) => this.logger.warn?.(line));
 
   constructor(options: TcpListenerOptions = {}) {
     super({
@@ -46,7 +51,7 @@ export class TcpServer extends ServerTCP {
       maxSendBufferBytes: TCP_MAX_SEND_BUFFER_BYTES,
       onRefused: (error) => {
         this.refusedConnections++;
-        this.logger.warn?.(`TCP connection refused: ${error.message}`);
+        this.refusalLog.log(`TCP connection refused: ${escapeControlChars(error.message)}`);
       },
     };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
@@ -95,7 +100,7 @@ export class TcpServer extends ServerTCP {
           : ProtocolError.invalidArgument(packetShapeMessage(PACKET_SHAPE));
       if (id !== undefined) return refuse(error, id);
       this.droppedMessages++;
-      this.logger.warn?.(`dropped TCP event: ${error.message}`);
+      this.dropLog.log(`dropped TCP event: ${escapeControlChars(error.message)}`);
       return undefined;
     }
     // Nest 11's ServerTCP drops the packet's metadata (our headers): handled as Nest 12 does.

@@ -18,6 +18,8 @@ import { WsMessageContext } from './ws-message.context';
 import { InvalidTlsOptionError } from '../../tls/invalid-tls-option.error';
 import { loadServerTls, serverTlsOptions, type ServerTlsMaterial } from '../../tls/tls-material.util';
 import { tlsWsSharedMessage } from '../../tls/tls.messages';
+import { escapeControlChars } from '../../logging/escape-control.util';
+import { ThrottledLog } from '../../logging/throttled-log.util';
 
 /** Close code for a connection closed by `idleTimeoutMs` ("going away"). */
 export const WS_IDLE_CLOSE_CODE = 1001;
@@ -49,6 +51,8 @@ export class WsServer extends Server implements CustomTransportStrategy {
   private httpsServer?: HttpsServer;
   private bound?: WsAddress;
   private readonly tls?: ServerTlsMaterial;
+  /** Client errors (bad frames) are a peer's doing: logged at most once per 10 s. */
+  private readonly clientErrorLog = new ThrottledLog((line) => this.logger.warn?.(line));
   /** Upgrades refused because `maxConnections` was reached. */
   refusedConnections = 0;
 
@@ -154,7 +158,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const upgradeHeaders = normalizeHeaders(request.headers);
-    socket.on('error', (error) => this.logger.warn?.(`WebSocket client error: ${error.message}`));
+    socket.on('error', (error) => this.clientErrorLog.log(`WebSocket client error: ${escapeControlChars(error.message)}`));
     this.closeWhenIdle(socket);
     socket.on('message', (raw, isBinary) => {
       this.dispatch(socket, upgradeHeaders, raw, isBinary).catch((error: unknown) =>

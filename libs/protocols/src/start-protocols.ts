@@ -50,12 +50,13 @@ function connectOnce(app: INestApplication, strategy: CustomTransportStrategy): 
  */
 export async function startProtocols(app: INestApplication): Promise<BoundAddresses> {
   if (startedApps.has(app)) throw new Error(startedTwiceMessage());
-  startedApps.add(app);
   const options = app.get<ProtocolsModuleOptions>(PROTOCOLS_MODULE_OPTIONS, { strict: false });
   const explorer = app.get(ProtocolsExplorer, { strict: false });
   const addresses: BoundAddresses = {};
   // Checked first: a gRPC mapping the .proto does not serve fails before anything binds.
   const grpc = options.grpc ? buildGrpcListener(options.grpc, explorer.endpoints()) : undefined;
+  // From here on the app is changed (servers connected): a second call must not connect more.
+  startedApps.add(app);
   // HTTPS first: the server is replaced before anything binds to it (WebSocket shares it).
   if (options.http?.tls) useHttpsServer(app, httpsOptionsFrom(options.http.tls, 'http.tls'));
   // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).

@@ -145,14 +145,15 @@ describe("hostile origins: the demo gateway's state-changing routes refuse forei
   });
 
   it('should refuse a foreign Origin, a foreign Host (DNS rebinding) and cross-site fetches with 403 PERMISSION_DENIED', async () => {
-    for (const headers of [
+    const cases: Array<Record<string, string>> = [
       { host: `127.0.0.1:${port}`, origin: 'http://evil.example' },
       { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port + 1}` },
       { host: `127.0.0.1:${port}`, origin: 'null' },
       { host: `evil.example:${port}` },
       { host: `evil.example:${port}`, origin: `http://evil.example:${port}` },
       { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await send(port, 'POST', headers);
       expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
       expect(JSON.parse(res.body)).toMatchObject({ code: 'PERMISSION_DENIED' });

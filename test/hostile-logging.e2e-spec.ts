@@ -18,6 +18,7 @@ import {
 } from '@orion/protocols';
 import { SameOriginGuard } from '../apps/mesh/src/gateway/same-origin.guard';
 import { eventually } from './harness/child-app';
+import { RawWebSocket } from './harness/raw-clients';
 
 const ESC = '\u001b';
 const JUNK = 2000;
@@ -127,7 +128,7 @@ describe("hostile origins: the demo gateway's state-changing routes refuse forei
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ProtocolsModule.forRoot({ http: { port: 0 }, logRequests: false }), GuardedShopModule],
+      imports: [ProtocolsModule.forRoot({ http: { port: 0 }, ws: {}, logRequests: false }), GuardedShopModule],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     addresses = await startProtocols(app);
@@ -162,5 +163,21 @@ describe("hostile origins: the demo gateway's state-changing routes refuse forei
 
   it('should leave safe methods alone', async () => {
     expect((await send(port, 'GET', { host: `127.0.0.1:${port}`, origin: 'http://evil.example' })).status).toBe(200);
+  });
+
+  it('should refuse a WebSocket upgrade from a foreign page (403), and take same-origin and non-browser ones', async () => {
+    const url = addresses.ws!.url!;
+    const statuses: Record<string, number> = {};
+    for (const [name, headers] of [
+      ['foreign', { Origin: 'http://evil.example' }],
+      ['null', { Origin: 'null' }],
+      ['same', { Origin: `http://127.0.0.1:${port}` }],
+      ['none', {}],
+    ] as const) {
+      const socket = await RawWebSocket.open(url, headers);
+      statuses[name] = socket.status;
+      socket.close();
+    }
+    expect(statuses).toEqual({ foreign: 403, null: 403, same: 101, none: 101 });
   });
 });

@@ -52,6 +52,13 @@ export interface WsListenerOptions {
   /** Close a connection (code 1001) that sent nothing for this many ms. Default 0: never. */
   idleTimeoutMs?: number;
   /**
+   * Origins (e.g. `https://shop.example`) besides the listener's own whose pages may open a
+   * WebSocket; `'*'` for any. An upgrade with another `Origin` (a foreign page in a
+   * visitor's browser) is refused with HTTP 403; one without `Origin` (not a browser) is
+   * accepted. Default: same origin only (`Origin` host = `Host`).
+   */
+  allowedOrigins?: readonly string[] | '*';
+  /**
    * Serve `wss://` on the WebSocket listener's own port (needs `port`). A listener that
    * shares the HTTP server follows `http.tls` instead.
    */

@@ -19,6 +19,7 @@ import { InvalidTlsOptionError } from '../../tls/invalid-tls-option.error';
 import { loadServerTls, serverTlsOptions, type ServerTlsMaterial } from '../../tls/tls-material.util';
 import { tlsWsSharedMessage } from '../../tls/tls.messages';
 import { escapeControlChars } from '../../logging/escape-control.util';
+import { isAllowedWsOrigin } from './ws-origin.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
 
 /** Close code for a connection closed by `idleTimeoutMs` ("going away"). */
@@ -86,7 +87,11 @@ export class WsServer extends Server implements CustomTransportStrategy {
     const limit = this.options.maxConnections;
     // NOTE: the two-argument form is what lets ws answer a refused upgrade with a status
     // of our choice; a refusal happens before the upgrade, so the client sees HTTP 503.
-    const verifyClient = (_info: unknown, done: (isAccepted: boolean, code?: number, message?: string) => void) => {
+    const verifyClient = (info: { req: IncomingMessage }, done: (isAccepted: boolean, code?: number, message?: string) => void) => {
+      if (!isAllowedWsOrigin(info.req, this.options.allowedOrigins)) {
+        this.refusedConnections++;
+        return done(false, 403, 'WebSocket upgrade from a foreign origin refused');
+      }
       if (limit === undefined || server.clients.size < limit) return done(true);
       this.refusedConnections++;
       done(false, 503, 'too many WebSocket connections, try again later');

@@ -61,8 +61,9 @@ describe('hostile entries in a file:// registry, against a consumer process', ()
     const sorted = [...expected].sort().join(',');
     const seen = await tickAfter(caller.events.length, (t) => [...t.view].sort().join(',') === sorted, what);
     const after = caller.events.indexOf(seen as never) + 1;
-    const tick = await tickAfter(after, (t) => t.ok > 0, `${what}: calls answered`);
-    expect(tick.failed).toBe(0);
+    // NOTE: a tick of answered calls and no failure (not "the next tick"): on a loaded machine
+    // a slow attempt may time out, which says nothing about the registry.
+    const tick = await tickAfter(after, (t) => t.ok > 0 && t.failed === 0, `${what}: calls answered`);
     expect(Object.keys(tick.answeredBy).every((id) => expected.includes(id))).toBe(true);
   };
   const live = (): string[] => nodes.filter((n) => n.isRunning).map((n) => n.ready.instanceId);

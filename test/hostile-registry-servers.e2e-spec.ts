@@ -103,8 +103,10 @@ for (const backend of BACKENDS) {
           throw new Error(`consumer: ${what}: ${error.message}`);
         });
       const after = caller.events.indexOf(seen) + 1;
-      const tick = (await caller.waitFor((e) => isTickFrom(e, after) && (e as unknown as Tick).ok > 0, 30_000)) as unknown as Tick;
-      expect(tick.failed).toBe(0);
+      // NOTE: a tick of answered calls and no failure (not "the next tick"): on a loaded machine
+      // a slow attempt may time out, which says nothing about the registry.
+      const isClean = (e: Record<string, unknown>): boolean => (e as unknown as Tick).ok > 0 && (e as unknown as Tick).failed === 0;
+      const tick = (await caller.waitFor((e) => isTickFrom(e, after) && isClean(e), 30_000)) as unknown as Tick;
       expect(Object.keys(tick.answeredBy).every((id) => expected.includes(id))).toBe(true);
       expect(caller.isRunning).toBe(true);
     };

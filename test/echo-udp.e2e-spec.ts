@@ -81,6 +81,8 @@ async function startApp(moduleOptions: Parameters<typeof EchoFixtureModule.with>
   const app = moduleRef.createNestApplication({ logger: false });
   if (server) app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   const addresses = await startProtocols(app);
+  // startProtocols starts Orion's own listeners only; a strategy connected by hand starts with the others.
+  if (server) await app.startAllMicroservices();
   return { app, addresses, recorder: app.get(Recorder), probe: app.get(ProbeState) };
 }
 

@@ -43,6 +43,12 @@ export interface CallOutcome {
   /** Time from `onStart` to the answer (or the failure), milliseconds. */
   readonly latencyMs: number;
   readonly error?: CallErrorKind;
+  /**
+   * The call ended on the caller's side (cancelled, the caller's own deadline spent, a request
+   * that could not be encoded): in-flight - 1, but no latency sample and no penalty, since it
+   * says nothing about the instance.
+   */
+  readonly isCallerSide?: boolean;
 }
 
 /**

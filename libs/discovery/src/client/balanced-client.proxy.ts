@@ -1,28 +1,13 @@
-import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { CLIENT_DEFAULT_TIMEOUT_MS, ProtocolError, toClientError } from '@orion/protocols';
-import { defer, from, lastValueFrom, type Observable } from 'rxjs';
-import { InstancePicker } from '../balancing/instance-picker';
-import { createStrategy } from '../balancing/strategies';
-import { BALANCING_DEFAULT_STRATEGY } from '../balancing/balancing.constants';
+import { CLIENT_DEFAULT_TIMEOUT_MS, ProtocolError } from '@orion/protocols';
+import { connectable, defer, Observable, Subject } from 'rxjs';
 import type { LeaderElector } from '../leader/leader-elector.interface';
-import type { ServiceInstance } from '../registry/service-instance.interface';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
-import type { BalancedCallOptions, BalancedClientOptions } from './balanced-client.options';
+import type { BalancedCallOptions, BalancedClientOptions, RetryOptions } from './balanced-client.options';
 import type { BalancedClientStats, BroadcastResult } from './balanced-client-stats.interface';
-import { errorKind, isApplicationError, isRetryable } from './call-classification.util';
-import { CallCounters } from './call-counters';
-import { InstanceClients } from './instance-clients';
+import { BalancedCall, type Invoke } from './balanced-call';
+import { ServiceBalancer } from './service-balancer';
 import type { TransportClient } from './transport-clients';
-import { BalancedClientMetrics } from './balanced-client.metrics';
-import { OutlierDetector } from './outlier-detector';
-import { RegistryView } from './registry-view';
-import { RetryBudget } from './retry-budget';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** What one attempt does with the chosen instance's client. */
-type Invoke = (client: TransportClient, timeoutMs: number) => Observable<unknown>;
 
 /**
  * A balanced HTTP request (transport `http`).
@@ -42,18 +27,16 @@ export interface BalancedHttpRequest {
  * configured transport with a deadline, and retries safe failures on another instance
  * under a retry budget.
  *
+ * The balancing lives in a `ServiceBalancer`; this proxy is thin: `send()` is one cold,
+ * cancellable Observable over a promise (`BalancedCall`), and unsubscribing stops the retry
+ * loop and the attempt in flight. `emit()` is hot, as Nest's is.
+ *
  * @publicApi
  */
 export class BalancedClientProxy extends ClientProxy {
-  private readonly logger = new Logger('BalancedClient');
-  private readonly clients: InstanceClients;
-  private readonly outliers: OutlierDetector;
-  private readonly budget: RetryBudget;
-  private readonly counters = new CallCounters();
-  private readonly view: RegistryView;
-  private readonly metrics?: BalancedClientMetrics;
-  private picker: InstancePicker;
-  private ejectionTimer?: NodeJS.Timeout;
+  private readonly balancer: ServiceBalancer;
+  private readonly retry: RetryOptions;
+  private readonly eventRetry: RetryOptions;
 
   constructor(
     readonly options: BalancedClientOptions,
@@ -61,18 +44,14 @@ export class BalancedClientProxy extends ClientProxy {
     private readonly leaderElector?: LeaderElector,
   ) {
     super();
-    const strategy = createStrategy((options.strategy ?? BALANCING_DEFAULT_STRATEGY) as never);
-    this.picker = InstancePicker.from([], strategy, { zone: options.zone, panicThresholdPercent: options.panicThresholdPercent });
-    this.clients = new InstanceClients(options);
-    this.outliers = new OutlierDetector(options.outlierDetection);
-    this.budget = new RetryBudget(options.retry?.budgetRatio, options.retry?.minRetriesPerSecond);
-    this.view = new RegistryView(registry, options.service, (instances) => this.applyView(instances));
-    if (options.metrics !== false) this.metrics = BalancedClientMetrics.create(options.metrics === true ? undefined : options.metrics);
+    this.balancer = new ServiceBalancer(options, registry);
+    this.retry = { ...options.retry };
+    this.eventRetry = { ...options.retry, isIdempotent: false };
   }
 
   /** Starts watching the registry; resolves on the first view (or after 2 s without one). */
   connect(): Promise<void> {
-    return this.view.start();
+    return this.balancer.start();
   }
 
   /** Nest calls it on shutdown. */
@@ -81,9 +60,7 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   async close(): Promise<void> {
-    this.view.stop();
-    clearTimeout(this.ejectionTimer);
-    this.clients.closeAll();
+    this.balancer.stop();
   }
 
   /** Sends a request to one instance and emits its reply (cold: nothing happens until subscribed). */
@@ -92,33 +69,37 @@ export class BalancedClientProxy extends ClientProxy {
     data: TInput,
     options: BalancedCallOptions = {},
   ): Observable<TResult> {
-    return defer(() => from(this.call(pattern, data, options) as Promise<TResult>));
+    const headers = options.headers;
+    return this.observe(pattern, (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers }), options, this.retry);
   }
 
-  /** Emits an event to one instance (retried only when it surely was not delivered). */
+  /**
+   * Emits an event to one instance (retried only when it surely was not delivered). Hot, as
+   * Nest's `emit`: it starts at once; subscribe to learn when (and whether) it was delivered.
+   */
   override emit<TResult = unknown, TInput = unknown>(
     pattern: string,
     data: TInput,
     options: BalancedCallOptions = {},
   ): Observable<TResult> {
-    return defer(() =>
-      from(this.call(pattern, data, { ...options, retry: { ...options.retry, isIdempotent: false } }, true) as Promise<TResult>),
-    );
+    const headers = options.headers;
+    const invoke: Invoke = (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers });
+    const source = this.observe<TResult>(pattern, invoke, options, this.eventRetry);
+    const eager = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
+    eager.connect();
+    return eager;
   }
 
   /** Sends to every healthy instance at once; one result per instance, failures included. */
   broadcast<T = unknown>(pattern: string, data: unknown, options: BalancedCallOptions = {}): Observable<BroadcastResult<T>[]> {
     return defer(async () => {
       await this.connect();
-      const targets = this.picker.candidates;
+      const targets = this.balancer.picker.candidates;
       return Promise.all(
         targets.map(async (instance): Promise<BroadcastResult<T>> => {
           try {
-            return {
-              instanceId: instance.id,
-              ok: true,
-              value: (await this.attempt(instance, this.sender(pattern, data, options), options.timeoutMs ?? this.timeoutMs)) as T,
-            };
+            const value = (await this.one(instance.id, pattern, data, options)) as T;
+            return { instanceId: instance.id, ok: true, value };
           } catch (error) {
             return { instanceId: instance.id, ok: false, error: error as Error };
           }
@@ -133,9 +114,9 @@ export class BalancedClientProxy extends ClientProxy {
       if (!this.leaderElector) throw ProtocolError.unavailable('no leader elector configured');
       await this.connect();
       const leader = await this.leaderElector.current(group);
-      const instance = leader && this.view.instances.find((i) => i.id === leader.leaderId);
+      const instance = leader && this.balancer.view.instances.find((i) => i.id === leader.leaderId);
       if (!instance) throw ProtocolError.unavailable(`no reachable leader of '${group}' in '${this.options.service}'`);
-      return (await this.attempt(instance, this.sender(pattern, data, options), options.timeoutMs ?? this.timeoutMs)) as TResult;
+      return (await this.one(instance.id, pattern, data, options)) as TResult;
     });
   }
 
@@ -152,15 +133,7 @@ export class BalancedClientProxy extends ClientProxy {
       const http = client as TransportClient & { request(r: BalancedHttpRequest & { timeoutMs: number }): Observable<unknown> };
       return http.request({ ...request, headers: { ...request.headers, ...options.headers }, timeoutMs });
     };
-    return defer(() =>
-      from(
-        this.balance(`${request.method} ${request.path}`, invoke, options) as Promise<{
-          status: number;
-          headers: Record<string, string>;
-          body: TBody;
-        }>,
-      ),
-    );
+    return this.observe(`${request.method} ${request.path}`, invoke, options, this.retry);
   }
 
   /**
@@ -175,18 +148,11 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   stats(): BalancedClientStats {
-    return {
-      service: this.options.service,
-      transport: this.options.transport,
-      strategy: this.picker.strategy.name,
-      isStale: this.view.isStale,
-      instances: this.view.instances.map((i) => this.counters.snapshot(i.id, this.outliers.isEjected(i.id), this.outliers.ejections(i.id))),
-      ...this.counters.totals(),
-    };
+    return this.balancer.stats();
   }
 
   unwrap<T>(): T {
-    return this.picker as T;
+    return this.balancer.picker as T;
   }
 
   override on(): void {
@@ -194,154 +160,59 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    this.call(packet.pattern as string, packet.data, {}).then(
+    const call = this.call(packet.pattern as string, packet.data, {}, this.retry, false);
+    call.run().then(
       (response) => callback({ response, isDisposed: true }),
       (err: unknown) => callback({ err }),
     );
-    return () => undefined;
+    return () => call.cancel();
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    return (await this.call(packet.pattern as string, packet.data, {}, true)) as T;
-  }
-
-  private async waitForCandidates(deadline: number): Promise<void> {
-    while (this.picker.candidates.length === 0 && Date.now() < deadline - 1) await sleep(Math.min(20, deadline - Date.now() - 1));
-  }
-
-  private sender(pattern: string, data: unknown, options: BalancedCallOptions): Invoke {
-    return (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers: options.headers });
-  }
-
-  private get serviceLabels() {
-    return { service: this.options.service, transport: this.options.transport };
-  }
-
-  private instanceLabels(instance: ServiceInstance) {
-    return { service: this.options.service, transport: this.options.transport, instance: instance.id };
+    return (await this.call(packet.pattern as string, packet.data, {}, this.eventRetry, true).run()) as T;
   }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
   }
 
-  private call(pattern: string, data: unknown, options: BalancedCallOptions, isEvent = false): Promise<unknown> {
+  private call(pattern: string, data: unknown, options: BalancedCallOptions, retry: RetryOptions, isEvent: boolean): BalancedCall {
     const headers = options.headers;
     const invoke: Invoke = isEvent
       ? (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers })
       : (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
-    return this.balance(pattern, invoke, options);
+    return this.start(pattern, invoke, options, retry);
   }
 
-  /** Picks, attempts, and retries `invoke` under the deadline and the retry budget. */
-  private async balance(what: string, invoke: Invoke, options: BalancedCallOptions): Promise<unknown> {
-    await this.connect();
-    const deadline = Date.now() + (options.timeoutMs ?? this.timeoutMs);
-    const retry = { ...this.options.retry, ...options.retry };
-    const maxAttempts = Math.max(1, retry.maxAttempts ?? 3);
-    const tried = new Set<string>();
-    this.budget.recordRequest();
-    this.counters.request();
-    let lastError: ProtocolError | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${what}' ran out of time`);
-      let instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
-      if (!instance && tried.size === 0) {
-        // An empty view (cold start, registry restarted empty) may fill within the deadline.
-        await this.waitForCandidates(deadline);
-        instance = this.picker.pick({ hashKey: options.hashKey, exclude: tried });
-      }
-      if (!instance)
-        throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${this.options.service}' serves ${this.options.transport}`);
-      tried.add(instance.id);
-      try {
-        return await this.attempt(instance, invoke, Math.min(remaining, retry.attemptTimeoutMs ?? remaining));
-      } catch (error) {
-        const failure = error as ProtocolError;
-        if (isApplicationError(failure) || attempt >= maxAttempts || !isRetryable(failure, retry.isIdempotent === true)) throw failure;
-        if (!this.budget.tryRetry()) {
-          this.counters.budgetExhausted();
-          this.metrics?.budgetExhausted.inc(this.serviceLabels);
-          throw failure;
-        }
-        this.counters.retry();
-        this.metrics?.retries.inc(this.serviceLabels);
-        lastError = failure;
-        const backoff = Math.min(retry.maxBackoffMs ?? 200, (retry.backoffMs ?? 10) * 2 ** (attempt - 1));
-        await sleep(Math.min(Math.random() * backoff, Math.max(0, deadline - Date.now() - 1)));
-      }
+  private start(what: string, invoke: Invoke, options: BalancedCallOptions, retry: RetryOptions): BalancedCall {
+    // NOTE: per-call retry options cost a copy only when given; an event is never idempotent.
+    let merged = retry;
+    if (options.retry !== undefined) {
+      merged = { ...retry, ...options.retry };
+      if (retry === this.eventRetry) merged.isIdempotent = false;
     }
+    return new BalancedCall(this.balancer, what, invoke, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey);
   }
 
-  /** One attempt on one instance, with bookkeeping for the strategy, stats and ejection. */
-  private async attempt(instance: ServiceInstance, invoke: Invoke, timeoutMs: number) {
-    const client = this.clients.get(instance);
-    const started = performance.now();
-    this.picker.recordStart(instance);
-    this.counters.start(instance.id);
-    this.metrics?.requests.inc(this.instanceLabels(instance));
-    this.metrics?.inFlight.inc(this.instanceLabels(instance));
-    try {
-      const result = await lastValueFrom(invoke(client, timeoutMs), { defaultValue: undefined });
-      this.finish(instance, started, undefined);
-      return result;
-    } catch (raw) {
-      const error = toClientError(raw);
-      this.finish(instance, started, error);
-      throw error;
-    }
+  /** One cold Observable over a balanced call; unsubscribing cancels the call. */
+  private observe<T>(what: string, invoke: Invoke, options: BalancedCallOptions, retry: RetryOptions): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const call = this.start(what, invoke, options, retry);
+      call.run().then(
+        (value) => {
+          subscriber.next(value as T);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+      return () => call.cancel();
+    });
   }
 
-  private finish(instance: ServiceInstance, started: number, error: ProtocolError | undefined): void {
-    const latencyMs = performance.now() - started;
-    const isServed = error === undefined || isApplicationError(error);
-    this.picker.recordResult(instance, isServed ? { ok: true, latencyMs } : { ok: false, latencyMs, error: errorKind(error) });
-    this.counters.finish(instance.id, latencyMs, isServed);
-    if (this.metrics) {
-      const labels = this.instanceLabels(instance);
-      this.metrics.inFlight.dec(labels);
-      this.metrics.latency.observe(labels, latencyMs / 1000);
-      if (error) this.metrics.failures.inc({ ...labels, code: error.code });
-    }
-    if (isServed) return this.outliers.success(instance.id);
-    if (this.outliers.failure(instance.id, this.view.instances.length)) {
-      this.metrics?.ejections.inc(this.instanceLabels(instance));
-      this.logger.warn({
-        message: 'instance ejected',
-        service: this.options.service,
-        id: instance.id,
-        ejections: this.outliers.ejections(instance.id),
-      });
-      this.rebuildPicker();
-    }
-  }
-
-  private applyView(instances: readonly ServiceInstance[]): void {
-    const ids = new Set(instances.map((i) => i.id));
-    this.clients.retain(ids);
-    this.outliers.retain(ids);
-    this.counters.retain(ids);
-    this.rebuildPicker();
-  }
-
-  /** New immutable picker over the instances that serve this transport and are not ejected. */
-  private rebuildPicker(): void {
-    const usable = this.view.instances.filter((i) => this.clients.endpointOf(i) !== undefined && !this.outliers.isEjected(i.id));
-    this.picker = this.picker.rebuild(usable);
-    clearTimeout(this.ejectionTimer);
-    const next = this.outliers.nextExpiry();
-    if (next !== undefined) {
-      // NOTE: a throw in a timer ends the process: keep the current picker and log instead.
-      const rebuild = (): void => {
-        try {
-          this.rebuildPicker();
-        } catch (error) {
-          this.logger.error(`picker rebuild of '${this.options.service}' failed: ${(error as Error)?.message ?? String(error)}`);
-        }
-      };
-      this.ejectionTimer = setTimeout(rebuild, Math.max(0, next - Date.now()) + 1);
-      this.ejectionTimer.unref();
-    }
+  /** One attempt on one given instance (broadcast, leader), without retries. */
+  private one(instanceId: string, pattern: string, data: unknown, options: BalancedCallOptions): Promise<unknown> {
+    const headers = options.headers;
+    const invoke: Invoke = (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
+    return this.start(pattern, invoke, options, { ...this.retry, maxAttempts: 1 }).runOn(instanceId);
   }
 }

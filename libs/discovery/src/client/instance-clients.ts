@@ -1,53 +1,149 @@
 import { Logger } from '@nestjs/common';
 import type { ServiceEndpoint, ServiceInstance } from '../registry/service-instance.interface';
+import type { InstanceCallStats } from './balanced-client-stats.interface';
 import type { BalancedClientOptions } from './balanced-client.options';
 import { TRANSPORT_CLIENTS, type TransportClient } from './transport-clients';
 
+const LATENCY_EWMA_ALPHA = 0.2;
+
 /**
- * Per-instance transport clients: created lazily on the first call to an instance, reused,
- * and closed when the instance leaves the view or its endpoint moves.
+ * Everything a balanced client keeps per instance: its transport client and the plain
+ * counters behind `stats()` and the Prometheus metrics (read at scrape time). One object per
+ * instance, found by id once per call; nothing is allocated per call.
+ */
+export class InstanceSlot {
+  inFlight = 0;
+  picks = 0;
+  successes = 0;
+  failures = 0;
+  latencyEwmaMs = 0;
+  latencySumMs = 0;
+  /** Attempts per `code` that failed, for `orion_client_failures_total`. */
+  readonly failureCodes = new Map<string, number>();
+  /** Latency histogram counts per bucket (cumulative at export), for `orion_client_latency_seconds`. */
+  readonly latencyBuckets: Float64Array;
+  /** Set when the instance left the view: the client closes once its calls are done. */
+  isRetired = false;
+
+  constructor(
+    readonly id: string,
+    /** The snapshot object this slot was resolved for (fast path: same object, same endpoint). */
+    public instance: ServiceInstance,
+    readonly endpointKey: string,
+    readonly client: TransportClient,
+    bucketCount: number,
+  ) {
+    this.latencyBuckets = new Float64Array(bucketCount + 1);
+  }
+
+  snapshot(isEjected: boolean, ejections: number): InstanceCallStats {
+    return {
+      id: this.id,
+      inFlight: this.inFlight,
+      latencyEwmaMs: Math.round(this.latencyEwmaMs * 100) / 100,
+      successes: this.successes,
+      failures: this.failures,
+      picks: this.picks,
+      isEjected,
+      ejections,
+    };
+  }
+
+  /** Records an attempt's end: `isServed` counts it as a success, `code` as a failure. */
+  record(latencyMs: number, isServed: boolean, code: string | undefined, bucketsSeconds: readonly number[]): void {
+    this.latencyEwmaMs = this.latencyEwmaMs === 0 ? latencyMs : this.latencyEwmaMs + LATENCY_EWMA_ALPHA * (latencyMs - this.latencyEwmaMs);
+    this.latencySumMs += latencyMs;
+    const seconds = latencyMs / 1000;
+    let b = 0;
+    while (b < bucketsSeconds.length && seconds > bucketsSeconds[b]) b++;
+    this.latencyBuckets[b]++;
+    if (isServed) this.successes++;
+    else this.failures++;
+    if (code !== undefined) this.failureCodes.set(code, (this.failureCodes.get(code) ?? 0) + 1);
+  }
+}
+
+/**
+ * Per-instance slots: created on the first call to an instance, reused, and closed when the
+ * instance leaves the view or its endpoint moves. An instance that leaves the view with calls
+ * in flight keeps its client until they end (each ends by its deadline at the latest), so a
+ * registry that restarts empty does not cut calls to live instances.
  */
 export class InstanceClients {
   private readonly logger = new Logger('BalancedClient');
-  private readonly clients = new Map<string, { key: string; client: TransportClient }>();
+  private readonly slots = new Map<string, InstanceSlot>();
+  private readonly retired = new Set<InstanceSlot>();
 
-  constructor(private readonly options: BalancedClientOptions) {}
+  constructor(
+    private readonly options: BalancedClientOptions,
+    private readonly bucketCount: number,
+  ) {}
 
   /** The endpoint of `instance` for this transport, if it serves it. */
   endpointOf(instance: ServiceInstance): ServiceEndpoint | undefined {
     return instance.endpoints.find((endpoint) => endpoint.protocol === this.options.transport);
   }
 
-  get(instance: ServiceInstance): TransportClient {
+  /** The slot of `instance`, creating its client on first use (or when its endpoint moved). */
+  get(instance: ServiceInstance): InstanceSlot {
+    const existing = this.slots.get(instance.id);
+    if (existing !== undefined && existing.instance === instance) return existing;
     const endpoint = this.endpointOf(instance)!;
     const key = `${endpoint.host}:${endpoint.port}:${endpoint.url ?? ''}`;
-    const existing = this.clients.get(instance.id);
-    if (existing?.key === key) return existing.client;
-    if (existing) this.closeOne(instance.id);
+    if (existing?.endpointKey === key) {
+      existing.instance = instance;
+      return existing;
+    }
+    if (existing) this.retire(existing);
     const client = this.options.clientFactory
       ? this.options.clientFactory(endpoint, instance)
       : TRANSPORT_CLIENTS[this.options.transport](endpoint, this.options);
-    this.clients.set(instance.id, { key, client });
-    return client;
+    const slot = new InstanceSlot(instance.id, instance, key, client, this.bucketCount);
+    this.slots.set(instance.id, slot);
+    return slot;
   }
 
-  /** Closes clients of instances no longer in `ids`. */
+  /** The slot of `id`, if a call ever went to it. */
+  find(id: string): InstanceSlot | undefined {
+    return this.slots.get(id);
+  }
+
+  /** Every live slot (for metrics at scrape time). */
+  all(): IterableIterator<InstanceSlot> {
+    return this.slots.values();
+  }
+
+  /** An attempt on `slot` ended: closes the client of a retired slot once it is idle. */
+  release(slot: InstanceSlot): void {
+    slot.inFlight--;
+    if (slot.isRetired && slot.inFlight <= 0) this.closeNow(slot);
+  }
+
+  /** Retires the slots of instances no longer in `ids` (closed once their calls end). */
   retain(ids: ReadonlySet<string>): void {
-    for (const id of [...this.clients.keys()]) if (!ids.has(id)) this.closeOne(id);
+    for (const slot of [...this.slots.values()]) if (!ids.has(slot.id)) this.retire(slot);
   }
 
   closeAll(): void {
-    for (const id of [...this.clients.keys()]) this.closeOne(id);
+    for (const slot of [...this.slots.values(), ...this.retired]) this.closeNow(slot);
+    this.slots.clear();
+    this.retired.clear();
   }
 
-  private closeOne(id: string): void {
-    const entry = this.clients.get(id);
-    this.clients.delete(id);
+  private retire(slot: InstanceSlot): void {
+    if (this.slots.get(slot.id) === slot) this.slots.delete(slot.id);
+    slot.isRetired = true;
+    if (slot.inFlight <= 0) return this.closeNow(slot);
+    this.retired.add(slot);
+  }
+
+  private closeNow(slot: InstanceSlot): void {
+    this.retired.delete(slot);
     try {
-      const closing = entry?.client.close() as Promise<unknown> | undefined;
+      const closing = slot.client.close() as Promise<unknown> | undefined;
       if (closing && typeof closing.catch === 'function') closing.catch((error: unknown) => this.logger.warn(String(error)));
     } catch (error) {
-      this.logger.warn(`closing the client of ${id} failed: ${String(error)}`);
+      this.logger.warn(`closing the client of ${slot.id} failed: ${String(error)}`);
     }
   }
 }

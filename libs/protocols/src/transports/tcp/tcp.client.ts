@@ -3,9 +3,15 @@ import type { Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
 import type { CallOptions, TcpClientOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
-import { toClientError, withDeadline } from '../client-call.util';
+import { NOT_SENT_DETAILS, toClientError, withDeadline } from '../client-call.util';
+import { CLIENT_NOT_SERIALIZABLE } from '../client.messages';
+import { ProtocolError } from '../../errors/protocol.error';
 import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 import { tlsFailureMessage } from '../../tls/tls-failure.util';
+
+/** What `JSON.stringify` throws for a payload it cannot encode (deep nesting, too long, BigInt, cycles). */
+const isEncodingError = (error: unknown): boolean =>
+  error instanceof RangeError || (error instanceof TypeError && /BigInt|circular/i.test(error.message));
 
 /** Carries one call's deadline and headers from `send`/`emit` to `createPacket`. */
 class OutgoingCall {
@@ -66,7 +72,14 @@ export class TcpClient extends ClientTCP {
 
   /** Nest 11 hands `send`'s `{ pattern, data }` to `publish` without calling `createPacket`. */
   protected override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    return super.publish(this.toPacket(packet), callback);
+    // NOTE: Nest reports a payload JSON cannot encode (deep nesting, BigInt, cycles) as the engine's
+    // error; it is the caller's INVALID_ARGUMENT, never sent, as on our other transports.
+    const pattern = String(packet.pattern);
+    return super.publish(this.toPacket(packet), (reply) =>
+      callback(
+        isEncodingError(reply.err) ? { err: ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern), NOT_SENT_DETAILS) } : reply,
+      ),
+    );
   }
 
   protected override dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {

@@ -1,0 +1,191 @@
+import { currentProtocolMessage, isNotSentError, ProtocolError, toClientError } from '@orion/protocols';
+import type { Observable } from 'rxjs';
+import type { ServiceInstance } from '../registry/service-instance.interface';
+import type { RetryOptions } from './balanced-client.options';
+import { isApplicationError, isRetryable } from './call-classification.util';
+import type { AttemptEnd, ServiceBalancer } from './service-balancer';
+import type { TransportClient } from './transport-clients';
+
+/** What one attempt does with the chosen instance's client. */
+export type Invoke = (client: TransportClient, timeoutMs: number) => Observable<unknown>;
+
+/** A timer beyond 2^31-1 ms fires at once: no call waits longer than 24 h. */
+const MAX_CALL_MS = 24 * 60 * 60 * 1000;
+
+/** The details of a call that was never sent (retry-safe, never charged to an instance). */
+const NOT_SENT = Object.freeze({ isRequestSent: false });
+
+/**
+ * One balanced call: picks, attempts and retries `invoke` until a reply, a final failure,
+ * the deadline (the call's timeout cut short by the deadline of the request being handled,
+ * fixed when the call starts), or `cancel()`, which also unsubscribes the attempt in flight.
+ *
+ * Only failures that come from the instance count against it (Envoy's outlier detection
+ * does the same): a request that could not be encoded, a call cancelled by its caller and an
+ * attempt cut short by the inbound deadline leave the instance's record alone.
+ */
+export class BalancedCall {
+  private readonly deadline: number;
+  /** True when the inbound request's deadline, not this call's timeout, set `deadline`. */
+  private readonly isInboundBound: boolean;
+  private readonly retry: RetryOptions;
+  private tried: Set<string> | undefined;
+  private isCancelled = false;
+  /** Stops what the call is waiting on (attempt, backoff, empty view). */
+  private stopWaiting: (() => void) | undefined;
+
+  constructor(
+    private readonly balancer: ServiceBalancer,
+    private readonly what: string,
+    private readonly invoke: Invoke,
+    timeoutMs: number,
+    retry: RetryOptions,
+    /** `PickContext.hashKey`: the call is its own pick context, so a pick allocates nothing. */
+    readonly hashKey: string | undefined,
+  ) {
+    const now = Date.now();
+    const own = now + Math.min(timeoutMs, MAX_CALL_MS);
+    const inbound = currentProtocolMessage()?.deadline;
+    this.isInboundBound = inbound !== undefined && inbound < own;
+    this.deadline = this.isInboundBound ? inbound! : own;
+    this.retry = retry;
+  }
+
+  cancel(): void {
+    if (this.isCancelled) return;
+    this.isCancelled = true;
+    this.stopWaiting?.();
+  }
+
+  async run(): Promise<unknown> {
+    const balancer = this.balancer;
+    if (!balancer.isReady) await balancer.start();
+    balancer.totals.requests++;
+    balancer.budget.recordRequest();
+    const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 3);
+    let lastError: ProtocolError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      this.throwIfCancelled();
+      const remaining = this.deadline - Date.now();
+      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.what}' ran out of time`);
+      let instance = balancer.picker.pick(this.tried === undefined && this.hashKey === undefined ? undefined : this);
+      // An empty view (cold start, registry restarted empty) may fill within the deadline: wait for the next one.
+      while (instance === undefined && this.tried === undefined && Date.now() < this.deadline - 1 && !this.isCancelled) {
+        await this.waitForView();
+        instance = balancer.picker.pick(this.hashKey === undefined ? undefined : this);
+      }
+      this.throwIfCancelled();
+      if (instance === undefined)
+        throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${balancer.service}' serves ${balancer.transport}`);
+      (this.tried ??= new Set<string>()).add(instance.id);
+      const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);
+      try {
+        return await this.attempt(instance, attemptMs, this.isInboundBound && attemptMs === remaining);
+      } catch (error) {
+        const failure = error as ProtocolError;
+        if (this.isCancelled || isApplicationError(failure) || attempt >= maxAttempts) throw failure;
+        // NOTE: an attempt that timed out with the whole remaining budget leaves none to retry with.
+        if (failure.code === 'DEADLINE_EXCEEDED' && attemptMs === remaining) throw failure;
+        if (!isRetryable(failure, this.retry.isIdempotent === true)) throw failure;
+        if (!balancer.budget.tryRetry()) {
+          balancer.totals.budgetExhausted++;
+          throw failure;
+        }
+        balancer.totals.retries++;
+        lastError = failure;
+        const backoff = Math.min(this.retry.maxBackoffMs ?? 200, (this.retry.backoffMs ?? 10) * 2 ** (attempt - 1));
+        await this.sleep(Math.min(Math.random() * backoff, Math.max(0, this.deadline - Date.now() - 1)));
+      }
+    }
+  }
+
+  /** One attempt on the instance `instanceId` of the view (broadcast, leader): no pick, no retry. */
+  async runOn(instanceId: string): Promise<unknown> {
+    const instance = this.balancer.view.instances.find((i) => i.id === instanceId);
+    const remaining = this.deadline - Date.now();
+    if (instance === undefined) throw ProtocolError.unavailable(`instance '${instanceId}' of '${this.balancer.service}' left the view`);
+    if (remaining <= 0) throw ProtocolError.deadlineExceeded(`'${this.what}' ran out of time`);
+    return this.attempt(instance, remaining, this.isInboundBound);
+  }
+
+  /** `PickContext.exclude`: the instances this call already failed on. */
+  get exclude(): ReadonlySet<string> | undefined {
+    return this.tried;
+  }
+
+  /** One attempt on one instance, booked on its slot; `isCutByCaller`: its timeout is the inbound deadline. */
+  private attempt(instance: ServiceInstance, timeoutMs: number, isCutByCaller: boolean): Promise<unknown> {
+    const balancer = this.balancer;
+    const slot = balancer.begin(instance);
+    const started = performance.now();
+    return new Promise<unknown>((resolve, reject) => {
+      let value: unknown;
+      let isSettled = false;
+      const settle = (end: AttemptEnd, error: ProtocolError | undefined): void => {
+        isSettled = true;
+        this.stopWaiting = undefined;
+        balancer.end(slot, end, performance.now() - started, error);
+        if (error === undefined) resolve(value);
+        else reject(error);
+      };
+      const subscription = this.invoke(slot.client, timeoutMs).subscribe({
+        next: (reply) => (value = reply),
+        error: (raw: unknown) => {
+          if (isSettled) return;
+          const error = attemptError(raw, this.what);
+          settle(endOf(error, isCutByCaller), error);
+        },
+        complete: () => {
+          if (!isSettled) settle('served', undefined);
+        },
+      });
+      if (isSettled) return;
+      this.stopWaiting = () => {
+        if (isSettled) return;
+        subscription.unsubscribe();
+        settle('caller', cancelledError(this.what));
+      };
+    });
+  }
+
+  private waitForView(): Promise<void> {
+    const { promise, stop } = this.balancer.nextView(this.deadline - 1);
+    this.stopWaiting = stop;
+    return promise.finally(() => (this.stopWaiting = undefined));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.stopWaiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (this.stopWaiting = undefined));
+  }
+
+  private throwIfCancelled(): void {
+    if (this.isCancelled) throw cancelledError(this.what);
+  }
+}
+
+/** Encoders fail with engine errors (stack overflow on deep nesting, BigInt, cycles); the network never does. */
+function isEncodingError(raw: unknown): raw is Error {
+  return raw instanceof RangeError || (raw instanceof TypeError && /BigInt|circular/i.test(raw.message));
+}
+
+function cancelledError(what: string): ProtocolError {
+  return new ProtocolError('CANCELLED', `'${what}' was cancelled by its caller`, NOT_SENT);
+}
+
+/** The caller-facing error of an attempt; a request that cannot be encoded is the caller's bug. */
+function attemptError(raw: unknown, what: string): ProtocolError {
+  if (isEncodingError(raw)) return ProtocolError.invalidArgument(`'${what}' could not be encoded: ${raw.message}`, NOT_SENT);
+  return toClientError(raw);
+}
+
+function endOf(error: ProtocolError, isCutByCaller: boolean): AttemptEnd {
+  if (isApplicationError(error)) return isNotSentError(error) ? 'caller' : 'served';
+  if (error.code === 'DEADLINE_EXCEEDED' && isCutByCaller) return 'caller';
+  return 'failed';
+}

@@ -13,7 +13,10 @@ describeServiceRegistryContract('FileRegistryAdapter', async () => {
     writeRawEntry: async (service, id, instance) => {
       await mkdir(join(directory, 'services', service), { recursive: true });
       const record = { format: 1, ownerId: 'hostile', ttlMs: 60_000, instance };
-      await writeFile(join(directory, 'services', service, `${id}.json`), JSON.stringify(record));
+      // Whole (temp file + rename): a watcher must not read it half-written and count it twice.
+      const temp = join(directory, `.raw-${id}`);
+      await writeFile(temp, JSON.stringify(record));
+      await rename(temp, join(directory, 'services', service, `${id}.json`));
     },
     dispose: () => rm(directory, { recursive: true, force: true }),
   };

@@ -111,6 +111,9 @@ export class FileServiceWatch {
       });
       // NOTE: a dead watcher (directory removed, inotify limits) is dropped: polling takes over.
       this.watcher.on('error', () => this.stopWatcher());
+      // Files written before the watch was in place raised no event: rescan once it is.
+      this.needsFullScan = true;
+      this.task.trigger();
     } catch {
       this.watcher = undefined;
     }

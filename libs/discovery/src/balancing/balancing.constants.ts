@@ -3,6 +3,8 @@ export const BALANCING_DEFAULT_STRATEGY = 'p2c-ewma';
 
 /** Peak-EWMA decay time constant (tau), milliseconds. @publicApi */
 export const P2C_EWMA_DEFAULT_DECAY_MS = 10_000;
+/** p2c-ewma forgets a spike on a fast instance this many times faster than a slow instance (`recoveryMs = decayMs / 10`). @publicApi */
+export const P2C_EWMA_RECOVERY_DIVISOR = 10;
 /** A failed call counts as a latency sample of this many times the current estimate. @publicApi */
 export const P2C_EWMA_FAILURE_PENALTY_FACTOR = 5;
 /** Upper bound of the adaptive failure penalty, milliseconds. @publicApi */

@@ -12,6 +12,11 @@ export interface P2cEwmaStrategyOptions {
   now?: () => number;
   /** Decay time constant (tau) of the latency estimate, ms. Default 10 000. */
   decayMs?: number;
+  /**
+   * Time constant (ms) with which answers faster than the estimate bring it down: a spike on a
+   * fast instance is forgotten this fast, a slow instance only by `decayMs`. Default `decayMs / 10`.
+   */
+  recoveryMs?: number;
   /** Latency sample (ms) a failed call counts as, at least. Default 5 × estimate, in [1 ms, 60 s]. */
   failurePenaltyMs?: number;
 }
@@ -34,12 +39,14 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly decayMs: number;
+  private readonly recoveryMs: number;
   private neutralMs = 0;
 
   constructor(private readonly options: P2cEwmaStrategyOptions = {}) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? (() => performance.now());
     this.decayMs = options.decayMs ?? defaults.P2C_EWMA_DEFAULT_DECAY_MS;
+    this.recoveryMs = options.recoveryMs ?? this.decayMs / defaults.P2C_EWMA_RECOVERY_DIVISOR;
   }
 
   pick(instances: readonly ServiceInstance[], ctx?: PickContext): ServiceInstance | undefined {
@@ -56,17 +63,18 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
   onStart(instance: ServiceInstance): void {
     let estimate = this.estimates.get(instance.id);
     if (estimate === undefined) {
-      estimate = new PeakEwma(this.neutralMs, this.now(), this.decayMs);
+      estimate = new PeakEwma(this.neutralMs, this.now(), this.decayMs, this.recoveryMs);
       this.estimates.set(instance.id, estimate);
     }
     estimate.inFlight++;
   }
 
-  onResult(instance: ServiceInstance, { ok, latencyMs }: CallOutcome): void {
+  onResult(instance: ServiceInstance, { ok, latencyMs, isCallerSide }: CallOutcome): void {
     const estimate = this.estimates.get(instance.id);
     if (estimate === undefined) return;
-    const now = this.now();
     estimate.inFlight = Math.max(0, estimate.inFlight - 1);
+    if (isCallerSide === true) return;
+    const now = this.now();
     const current = Math.max(estimate.valueAt(now), this.neutralMs, 1);
     const penalty =
       this.options.failurePenaltyMs ??

@@ -106,7 +106,7 @@ export class FileServiceWatch {
       this.watcher = watch(this.options.dir, { persistent: false }, (_event, filename) => {
         if (typeof filename !== 'string') this.needsFullScan = true;
         else if (isEntryFileName(filename)) this.dirty.add(filename);
-        else return; // temp and lock-free hidden files: the rename that follows names the entry
+        else return; // hidden temp files: the rename that follows names the entry itself
         this.task.trigger();
       });
       // NOTE: a dead watcher (directory removed, inotify limits) is dropped: polling takes over.

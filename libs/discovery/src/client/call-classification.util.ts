@@ -11,11 +11,16 @@ const APPLICATION_CODES: ReadonlySet<StatusCode> = new Set<StatusCode>([
   'OUT_OF_RANGE',
   'UNAUTHENTICATED',
   'UNIMPLEMENTED',
-  'CANCELLED',
 ]);
 
-/** Failures an idempotent call may repeat elsewhere. */
+/**
+ * Failures an idempotent call may repeat elsewhere. NOTE: CANCELLED is here, not an
+ * application answer: the caller's own cancellation never reaches this point (it unsubscribes
+ * the attempt), so a CANCELLED that comes back is the instance's doing, e.g. a gRPC server
+ * that shuts down with the call still running.
+ */
 const IDEMPOTENT_RETRY_CODES: ReadonlySet<StatusCode> = new Set<StatusCode>([
+  'CANCELLED',
   'UNAVAILABLE',
   'INTERNAL',
   'UNKNOWN',

@@ -9,6 +9,18 @@ import type { TransportClient } from './transport-clients';
 /** What one attempt does with the chosen instance's client. */
 export type Invoke = (client: TransportClient, timeoutMs: number) => Observable<unknown>;
 
+/**
+ * What a call sends: a request (`send`) goes through the client's promise-free `call()` when
+ * it has one; anything else (events, HTTP routes, clients without `call`) through `invoke`.
+ */
+export interface BalancedRequest {
+  readonly pattern: string;
+  readonly data: unknown;
+  readonly headers: Record<string, string> | undefined;
+  readonly invoke: Invoke;
+  readonly isPlainSend: boolean;
+}
+
 /** A timer beyond 2^31-1 ms fires at once: no call waits longer than 24 h. */
 const MAX_CALL_MS = 24 * 60 * 60 * 1000;
 
@@ -36,8 +48,7 @@ export class BalancedCall {
 
   constructor(
     private readonly balancer: ServiceBalancer,
-    private readonly what: string,
-    private readonly invoke: Invoke,
+    private readonly request: BalancedRequest,
     timeoutMs: number,
     retry: RetryOptions,
     /** `PickContext.hashKey`: the call is its own pick context, so a pick allocates nothing. */
@@ -67,7 +78,7 @@ export class BalancedCall {
     for (let attempt = 1; ; attempt++) {
       this.throwIfCancelled();
       const remaining = this.deadline - Date.now();
-      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.what}' ran out of time`);
+      if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.request.pattern}' ran out of time`);
       let instance = balancer.picker.pick(this.tried === undefined && this.hashKey === undefined ? undefined : this);
       // An empty view (cold start, registry restarted empty) may fill within the deadline: wait for the next one.
       while (instance === undefined && this.tried === undefined && Date.now() < this.deadline - 1 && !this.isCancelled) {
@@ -104,7 +115,7 @@ export class BalancedCall {
     const instance = this.balancer.view.instances.find((i) => i.id === instanceId);
     const remaining = this.deadline - Date.now();
     if (instance === undefined) throw ProtocolError.unavailable(`instance '${instanceId}' of '${this.balancer.service}' left the view`);
-    if (remaining <= 0) throw ProtocolError.deadlineExceeded(`'${this.what}' ran out of time`);
+    if (remaining <= 0) throw ProtocolError.deadlineExceeded(`'${this.request.pattern}' ran out of time`);
     return this.attempt(instance, remaining, this.isInboundBound);
   }
 
@@ -118,33 +129,45 @@ export class BalancedCall {
     const balancer = this.balancer;
     const slot = balancer.begin(instance);
     const started = performance.now();
+    const request = this.request;
     return new Promise<unknown>((resolve, reject) => {
-      let value: unknown;
       let isSettled = false;
-      const settle = (end: AttemptEnd, error: ProtocolError | undefined): void => {
+      const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
         isSettled = true;
         this.stopWaiting = undefined;
         balancer.end(slot, end, performance.now() - started, error);
         if (error === undefined) resolve(value);
         else reject(error);
       };
-      const subscription = this.invoke(slot.client, timeoutMs).subscribe({
+      const failed = (raw: unknown): void => {
+        if (isSettled) return;
+        const error = attemptError(raw, request.pattern);
+        settle(endOf(error, isCutByCaller), error, undefined);
+      };
+      const client = slot.client;
+      if (request.isPlainSend && client.call !== undefined) {
+        // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
+        const id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
+          if (error !== undefined) failed(error);
+          else if (!isSettled) settle('served', undefined, value);
+        });
+        if (!isSettled) this.stopWaiting = () => cancelAttempt(() => client.cancel?.(id));
+        return;
+      }
+      let value: unknown;
+      const subscription = request.invoke(client, timeoutMs).subscribe({
         next: (reply) => (value = reply),
-        error: (raw: unknown) => {
-          if (isSettled) return;
-          const error = attemptError(raw, this.what);
-          settle(endOf(error, isCutByCaller), error);
-        },
+        error: failed,
         complete: () => {
-          if (!isSettled) settle('served', undefined);
+          if (!isSettled) settle('served', undefined, value);
         },
       });
-      if (isSettled) return;
-      this.stopWaiting = () => {
+      if (!isSettled) this.stopWaiting = () => cancelAttempt(() => subscription.unsubscribe());
+      function cancelAttempt(stop: () => void): void {
         if (isSettled) return;
-        subscription.unsubscribe();
-        settle('caller', cancelledError(this.what));
-      };
+        stop();
+        settle('caller', cancelledError(request.pattern), undefined);
+      }
     });
   }
 
@@ -165,7 +188,7 @@ export class BalancedCall {
   }
 
   private throwIfCancelled(): void {
-    if (this.isCancelled) throw cancelledError(this.what);
+    if (this.isCancelled) throw cancelledError(this.request.pattern);
   }
 }
 

@@ -5,7 +5,7 @@ import type { LeaderElector } from '../leader/leader-elector.interface';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
 import type { BalancedCallOptions, BalancedClientOptions, RetryOptions } from './balanced-client.options';
 import type { BalancedClientStats, BroadcastResult } from './balanced-client-stats.interface';
-import { BalancedCall, type Invoke } from './balanced-call';
+import { BalancedCall, type BalancedRequest, type Invoke } from './balanced-call';
 import { ServiceBalancer } from './service-balancer';
 import type { TransportClient } from './transport-clients';
 
@@ -69,8 +69,7 @@ export class BalancedClientProxy extends ClientProxy {
     data: TInput,
     options: BalancedCallOptions = {},
   ): Observable<TResult> {
-    const headers = options.headers;
-    return this.observe(pattern, (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers }), options, this.retry);
+    return this.observe(this.sendRequest(pattern, data, options.headers), options, this.retry);
   }
 
   /**
@@ -82,9 +81,7 @@ export class BalancedClientProxy extends ClientProxy {
     data: TInput,
     options: BalancedCallOptions = {},
   ): Observable<TResult> {
-    const headers = options.headers;
-    const invoke: Invoke = (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers });
-    const source = this.observe<TResult>(pattern, invoke, options, this.eventRetry);
+    const source = this.observe<TResult>(this.eventRequest(pattern, data, options.headers), options, this.eventRetry);
     const eager = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
     eager.connect();
     return eager;
@@ -133,7 +130,8 @@ export class BalancedClientProxy extends ClientProxy {
       const http = client as TransportClient & { request(r: BalancedHttpRequest & { timeoutMs: number }): Observable<unknown> };
       return http.request({ ...request, headers: { ...request.headers, ...options.headers }, timeoutMs });
     };
-    return this.observe(`${request.method} ${request.path}`, invoke, options, this.retry);
+    const what = `${request.method} ${request.path}`;
+    return this.observe({ pattern: what, data: undefined, headers: undefined, invoke, isPlainSend: false }, options, this.retry);
   }
 
   /**
@@ -160,7 +158,7 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const call = this.call(packet.pattern as string, packet.data, {}, this.retry, false);
+    const call = this.start(this.sendRequest(packet.pattern as string, packet.data, undefined), {}, this.retry);
     call.run().then(
       (response) => callback({ response, isDisposed: true }),
       (err: unknown) => callback({ err }),
@@ -169,35 +167,37 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    return (await this.call(packet.pattern as string, packet.data, {}, this.eventRetry, true).run()) as T;
+    return (await this.start(this.eventRequest(packet.pattern as string, packet.data, undefined), {}, this.eventRetry).run()) as T;
   }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
   }
 
-  private call(pattern: string, data: unknown, options: BalancedCallOptions, retry: RetryOptions, isEvent: boolean): BalancedCall {
-    const headers = options.headers;
-    const invoke: Invoke = isEvent
-      ? (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers })
-      : (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
-    return this.start(pattern, invoke, options, retry);
+  private sendRequest(pattern: string, data: unknown, headers: Record<string, string> | undefined): BalancedRequest {
+    const invoke: Invoke = (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
+    return { pattern, data, headers, invoke, isPlainSend: true };
   }
 
-  private start(what: string, invoke: Invoke, options: BalancedCallOptions, retry: RetryOptions): BalancedCall {
+  private eventRequest(pattern: string, data: unknown, headers: Record<string, string> | undefined): BalancedRequest {
+    const invoke: Invoke = (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers });
+    return { pattern, data, headers, invoke, isPlainSend: false };
+  }
+
+  private start(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): BalancedCall {
     // NOTE: per-call retry options cost a copy only when given; an event is never idempotent.
     let merged = retry;
     if (options.retry !== undefined) {
       merged = { ...retry, ...options.retry };
       if (retry === this.eventRetry) merged.isIdempotent = false;
     }
-    return new BalancedCall(this.balancer, what, invoke, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey);
+    return new BalancedCall(this.balancer, request, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey);
   }
 
   /** One cold Observable over a balanced call; unsubscribing cancels the call. */
-  private observe<T>(what: string, invoke: Invoke, options: BalancedCallOptions, retry: RetryOptions): Observable<T> {
+  private observe<T>(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): Observable<T> {
     return new Observable<T>((subscriber) => {
-      const call = this.start(what, invoke, options, retry);
+      const call = this.start(request, options, retry);
       call.run().then(
         (value) => {
           subscriber.next(value as T);
@@ -211,8 +211,6 @@ export class BalancedClientProxy extends ClientProxy {
 
   /** One attempt on one given instance (broadcast, leader), without retries. */
   private one(instanceId: string, pattern: string, data: unknown, options: BalancedCallOptions): Promise<unknown> {
-    const headers = options.headers;
-    const invoke: Invoke = (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
-    return this.start(pattern, invoke, options, { ...this.retry, maxAttempts: 1 }).runOn(instanceId);
+    return this.start(this.sendRequest(pattern, data, options.headers), options, { ...this.retry, maxAttempts: 1 }).runOn(instanceId);
   }
 }

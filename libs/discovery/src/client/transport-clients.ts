@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { GrpcClient, HttpClient, MqttClient, TcpClient, UdpClient, WsClient, type CallOptions } from '@orion/protocols';
+import { GrpcClient, HttpClient, MqttClient, TcpClient, UdpClient, WsClient, type CallOptions, type ProtocolError } from '@orion/protocols';
 import type { ServiceEndpoint } from '../registry/service-instance.interface';
 import type { BalancedClientOptions, BalancedTransport } from './balanced-client.options';
 
@@ -11,6 +11,17 @@ export interface TransportClient {
   send(pattern: string, data: unknown, options?: CallOptions): Observable<unknown>;
   emit(pattern: string, data: unknown, options?: CallOptions): Observable<unknown>;
   close(): unknown;
+  /**
+   * Optional promise-free fast path (Orion's `TcpClient` has it): sends a request, calls
+   * `done` once with the reply or a `ProtocolError`, returns an id for `cancel`.
+   */
+  call?(
+    pattern: string,
+    data: unknown,
+    options: CallOptions | undefined,
+    done: (error: ProtocolError | undefined, value?: unknown) => void,
+  ): number;
+  cancel?(id: number): void;
 }
 
 type TransportClientFactory = (endpoint: ServiceEndpoint, options: BalancedClientOptions) => TransportClient;

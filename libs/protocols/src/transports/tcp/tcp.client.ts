@@ -1,121 +1,292 @@
-import { ClientTCP, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Observable } from 'rxjs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { StringDecoder } from 'node:string_decoder';
+import { Logger } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { connectable, Observable, Subject } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES } from '../../protocols.constants';
 import type { CallOptions, TcpClientOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
-import { NOT_SENT_DETAILS, toClientError, withDeadline } from '../client-call.util';
-import { CLIENT_NOT_SERIALIZABLE } from '../client.messages';
 import { ProtocolError } from '../../errors/protocol.error';
-import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
+import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
+import { CLIENT_NOT_SERIALIZABLE } from '../client.messages';
+import { PendingCalls, type CallCallback, type ClientStatus } from '../client-shell.util';
+import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 import { tlsFailureMessage } from '../../tls/tls-failure.util';
 
-/** What `JSON.stringify` throws for a payload it cannot encode (deep nesting, too long, BigInt, cycles). */
-const isEncodingError = (error: unknown): boolean =>
-  error instanceof RangeError || (error instanceof TypeError && /BigInt|circular/i.test(error.message));
-
-/** Carries one call's deadline and headers from `send`/`emit` to `createPacket`. */
-class OutgoingCall {
-  constructor(
-    readonly data: unknown,
-    readonly deadline: number,
-    readonly headers?: Record<string, string>,
-  ) {}
-}
+/** Longest accepted length prefix of a reply frame. */
+const MAX_PREFIX_DIGITS = 10;
 
 /**
- * Nest's TCP client with Nagle's algorithm off, a deadline on every call (a send to a
- * dead server ends with UNAVAILABLE or DEADLINE_EXCEEDED, never hangs), and Orion headers
- * (correlation id, remaining budget, per-call headers) in the packet metadata.
+ * Orion's TCP client: Nest's TCP framing (`<length>#<json>`, as `ClientTCP` and our
+ * `TcpServer` speak it) without Nest's per-call `ClientProxy` machinery. A call is a numeric
+ * id in a table, its frame is appended to a batch written once per microtask (many calls,
+ * one `write`), and every deadline hangs off one sweep timer (see `PendingCalls`). Nagle's
+ * algorithm is off; Orion headers (correlation id, remaining budget, per-call headers) go in
+ * the packet metadata.
  *
- * With `tls` it connects over TLS and counts as connected once the handshake is done; a
- * failed handshake (untrusted server, client certificate refused) fails the calls with
- * UNAVAILABLE, `isRequestSent: false`, naming the reason.
+ * `call()` is the promise-free fast path the balanced clients use; `send()` is a cold,
+ * cancellable Observable over it and `emit()` is hot, as Nest's are.
+ *
+ * Failures are `ProtocolError`s: a refused connection or a failed TLS handshake is
+ * UNAVAILABLE with `isRequestSent: false`; a connection lost with calls in flight fails them
+ * with UNAVAILABLE (`isRequestSent: false` for those never written); a payload JSON cannot
+ * encode is INVALID_ARGUMENT; no reply by the deadline is DEADLINE_EXCEEDED. Socket errors
+ * are the calls' answers, not log lines.
  *
  * @publicApi
  */
-export class TcpClient extends ClientTCP {
+export class TcpClient extends ClientProxy<Record<never, never>, ClientStatus> {
+  private readonly logger = new Logger('TcpClient');
+  private readonly host: string;
+  private readonly port: number;
   private readonly timeoutMs: number;
-  private readonly isTls: boolean;
+  private readonly maxFrameLength: number;
+  private readonly tls: ClientTlsConnectOptions | undefined;
+  private readonly pending = new PendingCalls();
+  private readonly listeners: [string, (...args: unknown[]) => void][] = [];
+  private socket: Socket | undefined;
+  private connecting: Promise<void> | undefined;
+  private isConnected = false;
+  /** Frames waiting for the next flush (or for the connection). */
+  private outbox: string[] = [];
+  /** Ids in `outbox` and events waiting for their write, by position. */
+  private outboxCalls: (number | CallCallback)[] = [];
+  private isFlushScheduled = false;
+  private text = '';
+  private expected = -1;
+  private decoder = new StringDecoder('utf8');
   /** The TLS failure reported on the current socket, given to the calls its close fails. */
-  private tlsFailure?: Error;
+  private tlsFailure: Error | undefined;
 
   constructor(options: TcpClientOptions) {
-    super({
-      host: options.host ?? '127.0.0.1',
-      port: options.port,
-      maxBufferSize: options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES,
-      ...(options.tls ? { tlsOptions: clientTlsOptions(loadClientTls(options.tls, 'tls')) } : {}),
-    });
+    super();
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port;
     this.timeoutMs = options.timeoutMs ?? CLIENT_DEFAULT_TIMEOUT_MS;
-    this.isTls = options.tls !== undefined;
+    this.maxFrameLength = options.maxFrameBytes ?? TCP_DEFAULT_MAX_FRAME_BYTES;
+    this.tls = options.tls ? clientTlsOptions(loadClientTls(options.tls, 'tls')) : undefined;
   }
 
-  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
-    const deadline = outgoingDeadline(options.timeoutMs ?? this.timeoutMs);
-    const call = new OutgoingCall(data, deadline, options.headers);
-    return withDeadline(super.send<TResult, OutgoingCall>(pattern, call), deadline, pattern);
+  /**
+   * Sends a request and calls `done` once with its reply or a `ProtocolError`; returns the
+   * call's id for `cancel`. The deadline is the call's (or the client's) timeout, cut short by
+   * the deadline of the request being handled.
+   */
+  call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
+    const deadline = outgoingDeadline(options?.timeoutMs ?? this.timeoutMs);
+    const call = this.pending.add(deadline, pattern, done);
+    const frame = this.encode(pattern, data, deadline, options?.headers, call.id);
+    if (frame === undefined)
+      this.pending.settle(call.id, ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern), NOT_SENT_DETAILS));
+    else this.enqueue(frame, call.id);
+    return call.id;
   }
 
-  override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
-    const deadline = outgoingDeadline(options.timeoutMs ?? this.timeoutMs);
-    return withDeadline(super.emit<TResult, OutgoingCall>(pattern, new OutgoingCall(data, deadline, options.headers)), deadline, pattern);
+  /** Forgets call `id`: its reply, if one comes, is dropped. */
+  cancel(id: number): void {
+    this.pending.drop(id);
   }
 
-  protected override createPacket<TInput>(pattern: unknown, data: TInput): ReadPacket {
-    const call = data instanceof OutgoingCall ? data : new OutgoingCall(data, outgoingDeadline(this.timeoutMs));
-    // NOTE: Nest 11's ClientProxy has no createPacket.
-    const packet: ReadPacket =
-      typeof super.createPacket === 'function' ? super.createPacket(pattern, call.data) : { pattern, data: call.data };
-    packet.metadata = outgoingHeaders(call.deadline, { ...packet.metadata, ...call.headers });
-    return packet;
+  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
+    return new Observable<TResult>((subscriber) => {
+      const id = this.call(pattern, data, options, (error, value) => {
+        if (error !== undefined) return subscriber.error(error);
+        subscriber.next(value as TResult);
+        subscriber.complete();
+      });
+      return () => this.cancel(id);
+    });
   }
 
-  /** Nest 11 hands `send`'s `{ pattern, data }` to `publish` without calling `createPacket`. */
-  protected override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    // NOTE: Nest reports a payload JSON cannot encode (deep nesting, BigInt, cycles) as the engine's
-    // error; it is the caller's INVALID_ARGUMENT, never sent, as on our other transports.
-    const pattern = String(packet.pattern);
-    return super.publish(this.toPacket(packet), (reply) =>
-      callback(
-        isEncodingError(reply.err) ? { err: ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern), NOT_SENT_DETAILS) } : reply,
+  /** Sends an event at once (hot); subscribe to learn when it was written, or why not. */
+  override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
+    const source = new Observable<TResult>((subscriber) => {
+      this.event(pattern, data, options, (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)));
+    });
+    const eager = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
+    eager.connect();
+    return eager;
+  }
+
+  /** Connects (once; later calls share the attempt). Over TLS, connected means the handshake is done. */
+  connect(): Promise<void> {
+    if (this.isConnected) return Promise.resolve();
+    return (this.connecting ??= new Promise<void>((resolve, reject) => {
+      const socket = this.tls
+        ? tlsConnect({ host: this.host, port: this.port, ...this.tls })
+        : netConnect({ host: this.host, port: this.port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      for (const [event, listener] of this.listeners) socket.on(event, listener);
+      let isOpen = false;
+      socket.once(this.tls ? 'secureConnect' : 'connect', () => {
+        isOpen = true;
+        this.isConnected = true;
+        this._status$.next('connected');
+        this.flush();
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => this.receive(chunk));
+      socket.on('error', (error: Error) => {
+        if (tlsFailureMessage(error) !== undefined) this.tlsFailure = error;
+        else this.logger.debug(`${this.host}:${this.port}: ${error.message}`);
+        if (!isOpen) reject(toClientError(error));
+      });
+      socket.on('close', () => this.closed(socket));
+    }));
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+
+  unwrap<T>(): T {
+    return this.socket as T;
+  }
+
+  /** Listens to the socket's events (`error`, `close`, ...), now and after reconnects. */
+  override on(event: never, callback: never): void {
+    this.listeners.push([event as string, callback as (...args: unknown[]) => void]);
+    this.socket?.on(event as string, callback as (...args: unknown[]) => void);
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const id = this.call(String(packet.pattern), packet.data, undefined, (err, response) =>
+      callback(err === undefined ? { response, isDisposed: true } : { err }),
+    );
+    return () => this.cancel(id);
+  }
+
+  protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.event(String(packet.pattern), packet.data, undefined, (error) =>
+        error === undefined ? resolve(undefined as T) : reject(error),
       ),
     );
   }
 
-  protected override dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    return super.dispatchEvent(this.toPacket(packet));
+  private event(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): void {
+    const frame = this.encode(pattern, data, outgoingDeadline(options?.timeoutMs ?? this.timeoutMs), options?.headers, undefined);
+    if (frame === undefined) done(ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern), NOT_SENT_DETAILS));
+    else this.enqueue(frame, done);
   }
 
-  private toPacket(packet: ReadPacket): ReadPacket {
-    return packet.data instanceof OutgoingCall ? this.createPacket(packet.pattern, packet.data) : packet;
-  }
-
-  override handleError(error: unknown): void {
-    // NOTE: a TLS failure is the calls' answer (see handleClose), not a client error to log.
-    if (tlsFailureMessage(error) === undefined) return super.handleError(error);
-    this.tlsFailure = error as Error;
-  }
-
-  override handleClose(): void {
-    const failure = this.tlsFailure;
-    this.tlsFailure = undefined;
-    if (failure) {
-      // TLS 1.3 reports a refused client certificate after the handshake: calls already written get its reason.
-      const callbacks = [...this.routingMap.values()];
-      this.routingMap.clear();
-      for (const callback of callbacks) callback({ err: toClientError(failure), isDisposed: true });
+  /** The frame of a packet, or undefined when JSON cannot encode it (deep nesting, BigInt, cycles). */
+  private encode(pattern: string, data: unknown, deadline: number, headers: Record<string, string> | undefined, id: number | undefined) {
+    let json: string;
+    try {
+      json = JSON.stringify({ pattern, data, id, metadata: outgoingHeaders(deadline, headers) });
+    } catch {
+      return undefined;
     }
-    super.handleClose();
+    return `${json.length}#${json}`;
   }
 
-  /** Over TLS, connected means the handshake is done, so an untrusted server fails `connect()`. */
-  protected override connect$(instance: unknown, errorEvent = 'error', connectEvent = 'connect'): Observable<unknown> {
-    return super.connect$(instance, errorEvent, this.isTls && connectEvent === 'connect' ? 'secureConnect' : connectEvent);
+  private enqueue(frame: string, owner: number | CallCallback): void {
+    this.outbox.push(frame);
+    this.outboxCalls.push(owner);
+    if (!this.isConnected) {
+      this.connect().catch((error: ProtocolError) => this.failUnsent(error));
+      return;
+    }
+    if (this.isFlushScheduled) return;
+    this.isFlushScheduled = true;
+    queueMicrotask(() => this.flush());
   }
 
-  override createSocket(): ReturnType<ClientTCP['createSocket']> {
-    const socket = super.createSocket();
-    socket.netSocket.setNoDelay(true);
-    return socket;
+  /** Writes the batch: one `write` for every frame queued since the last flush. */
+  private flush(): void {
+    this.isFlushScheduled = false;
+    const socket = this.socket;
+    if (!this.isConnected || socket === undefined || this.outbox.length === 0) return;
+    const frames = this.outbox;
+    const owners = this.outboxCalls;
+    this.outbox = [];
+    this.outboxCalls = [];
+    const events = owners.filter((owner): owner is CallCallback => typeof owner === 'function');
+    socket.write(frames.length === 1 ? frames[0] : frames.join(''), 'utf8', (error) => {
+      for (const done of events) done(error ? toClientError(error) : undefined);
+    });
+  }
+
+  /** Fails what was never written (the connection could not be made). */
+  private failUnsent(error: ProtocolError): void {
+    const owners = this.outboxCalls;
+    this.outbox = [];
+    this.outboxCalls = [];
+    const unsent = error.code === 'UNAVAILABLE' ? error : ProtocolError.unavailable(error.message, NOT_SENT_DETAILS);
+    for (const owner of owners) {
+      if (typeof owner === 'function') owner(unsent);
+      else this.pending.settle(owner, unsent);
+    }
+  }
+
+  private closed(socket: Socket): void {
+    if (this.socket !== socket) return;
+    const failure = this.tlsFailure;
+    this.socket = undefined;
+    this.connecting = undefined;
+    this.isConnected = false;
+    this.tlsFailure = undefined;
+    this.text = '';
+    this.expected = -1;
+    this.decoder = new StringDecoder('utf8');
+    this._status$.next('disconnected');
+    // TLS 1.3 reports a refused client certificate after the handshake: every call gets its reason.
+    const lost = failure ? toClientError(failure) : ProtocolError.unavailable('Connection closed');
+    const unsent = failure ? lost : ProtocolError.unavailable('Connection closed before the request was sent', NOT_SENT_DETAILS);
+    // NOTE: calls still in the outbox were never written; the others may have run.
+    this.failUnsent(unsent);
+    this.pending.failAll(() => lost);
+  }
+
+  /** Parses every complete reply frame received. */
+  private receive(chunk: Buffer): void {
+    this.text += this.decoder.write(chunk);
+    for (;;) {
+      if (this.expected < 0) {
+        const hash = this.text.indexOf('#');
+        if (hash < 0) {
+          if (this.text.length > MAX_PREFIX_DIGITS) this.corrupt('a reply frame without a length prefix');
+          return;
+        }
+        const length = Number(this.text.slice(0, hash));
+        if (!(hash > 0 && hash <= MAX_PREFIX_DIGITS && Number.isInteger(length) && length >= 0))
+          return this.corrupt('a malformed reply frame');
+        if (length > this.maxFrameLength) return this.corrupt(`a reply frame of ${length} characters (limit ${this.maxFrameLength})`);
+        this.expected = length;
+        this.text = this.text.slice(hash + 1);
+      }
+      if (this.text.length < this.expected) return;
+      const frame = this.text.slice(0, this.expected);
+      this.text = this.text.slice(this.expected);
+      this.expected = -1;
+      this.reply(frame);
+    }
+  }
+
+  private reply(frame: string): void {
+    let packet: { id?: unknown; err?: unknown; response?: unknown; isDisposed?: boolean };
+    try {
+      packet = JSON.parse(frame) as typeof packet;
+    } catch {
+      return this.corrupt('a reply that is not JSON');
+    }
+    if (typeof packet?.id !== 'number') return;
+    const call = this.pending.get(packet.id);
+    if (call === undefined) return;
+    if (packet.err) return this.pending.settle(call.id, toClientError(packet.err));
+    if (packet.response !== undefined) call.value = packet.response;
+    if (packet.isDisposed) this.pending.settle(call.id, undefined, call.value);
+  }
+
+  /** The stream cannot be trusted past a bad frame: fail what is pending and reconnect on the next call. */
+  private corrupt(what: string): void {
+    this.logger.warn(`${this.host}:${this.port} sent ${what}; closing the connection`);
+    const socket = this.socket;
+    if (socket === undefined) return;
+    this.closed(socket);
+    socket.destroy();
   }
 }

@@ -37,5 +37,24 @@ module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // The protocol, middleware, error and bad-input suites again with every endpoint on
+    // Nest's pipeline (ORION_HANDLER_PATH=nest): both handler paths must behave the same.
+    {
+      ...shared,
+      displayName: 'e2e-nest-path',
+      testMatch: [
+        'echo-protocols',
+        'echo-udp',
+        'conventions-middleware',
+        'conventions-validation',
+        'bad-input-tcp',
+        'bad-input-ws',
+        'bad-input-mqtt',
+        'bad-input-grpc',
+        'hostile-deadlines',
+        'metrics-http-tcp',
+      ].map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/setup/nest-handler-path.js'],
+    },
   ],
 };

@@ -9,6 +9,10 @@ export interface DiscoveredEndpoint {
   instance: object;
   methodName: string;
   className: string;
+  /** The controller class. */
+  metatype?: Function;
+  /** False for request-scoped (or transiently scoped) controllers: one instance per request. */
+  isStatic?: boolean;
 }
 
 /**
@@ -33,7 +37,9 @@ export class ProtocolsExplorer {
       const prototype = Object.getPrototypeOf(instance) as Record<string, Function>;
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const metadata = this.reflector.get<EndpointMetadata | undefined>(ENDPOINT_METADATA, prototype[methodName]);
-        if (metadata) found.push({ metadata, instance, methodName, className: wrapper.metatype.name });
+        if (!metadata) continue;
+        const isStatic = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+        found.push({ metadata, instance, methodName, className: wrapper.metatype.name, metatype: wrapper.metatype, isStatic });
       }
     }
     return found;

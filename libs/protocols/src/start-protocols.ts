@@ -5,7 +5,12 @@ import { PROTOCOLS_MODULE_OPTIONS } from './protocols.module-definition';
 import type { BoundAddresses } from './interfaces/bound-addresses.interface';
 import type { ProtocolsModuleOptions } from './interfaces/protocols-options.interface';
 import { buildGrpcListener } from './grpc-listener.util';
-import { ProtocolsExplorer } from './protocols.explorer';
+import { ProtocolsExplorer, type DiscoveredEndpoint } from './protocols.explorer';
+import { DirectEndpoints } from './dispatch/direct-endpoints';
+import type { GlobalEnhancers } from './dispatch/direct-endpoint.compiler';
+import { isDirectPathAllowed } from './dispatch/handler-path.util';
+import { MiddlewareResolver } from './middleware/middleware-resolver';
+import { ProtocolTimings } from './middleware/protocol-timings';
 import { ProtocolsRuntime } from './protocols.runtime';
 import { startedTwiceMessage } from './setup.messages';
 import { MqttServer } from './transports/mqtt/mqtt.server';
@@ -29,6 +34,19 @@ function connectOnce(app: INestApplication, strategy: CustomTransportStrategy): 
   let listening: Promise<unknown> | undefined;
   microservice.listen = () => (listening ??= listen());
   return microservice;
+}
+
+/** The direct handler path's endpoints of this app (see docs/protocols.md, "Handler paths"). */
+function directEndpoints(app: INestApplication, explorer: ProtocolsExplorer): DirectEndpoints {
+  let endpoints: DiscoveredEndpoint[] | undefined;
+  return new DirectEndpoints({
+    endpoints: () => (endpoints ??= explorer.endpoints()),
+    resolver: app.get(MiddlewareResolver, { strict: false }),
+    timings: app.get(ProtocolTimings, { strict: false }),
+    // NOTE: Nest keeps the app's configuration (global pipes, guards, interceptors) in a private field.
+    globals: (app as unknown as { config?: GlobalEnhancers }).config,
+    isAllowed: isDirectPathAllowed(),
+  });
 }
 
 /**
@@ -62,7 +80,8 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).
   if (options.http) applyHttpInputLimits(app, options.http);
 
-  const tcp = options.tcp ? new TcpServer(options.tcp) : undefined;
+  const direct = directEndpoints(app, explorer);
+  const tcp = options.tcp ? new TcpServer(options.tcp, direct) : undefined;
   const udp = options.udp ? new UdpServer(options.udp) : undefined;
   const mqtt = options.mqtt ? new MqttServer(options.mqtt) : undefined;
   // WebSocket shares the HTTP server unless it has a port of its own.

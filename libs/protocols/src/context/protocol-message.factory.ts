@@ -11,6 +11,7 @@ import { deadlineFromHeaders, normalizeHeaders } from '../utils/headers.util';
 import { clampDeadline } from '../utils/deadline.util';
 import { isProtocolAwareContext } from './protocol-aware-context.interface';
 import { tcpMetadata } from '../transports/nest-compat.util';
+import { TcpRequestContext } from '../transports/tcp/tcp-request.context';
 
 // NOTE: a cache, not a registry: the middleware chain, @Msg() and @MsgContext() of one
 // request must see the same message object, keyed by the request's own context object.
@@ -20,13 +21,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
-interface RawMessage {
-  key: object;
+/** What a transport read off the wire, before the message is built. @internal */
+export interface RawProtocolMessage {
   protocol: Protocol;
   payload: unknown;
   headers: Record<string, string>;
   requestId?: string;
   grpcDeadline?: number;
+}
+
+interface RawMessage extends RawProtocolMessage {
+  key: object;
 }
 
 function readHttp(ctx: ExecutionContext): RawMessage {
@@ -55,7 +60,8 @@ function readRpc(ctx: ExecutionContext): RawMessage {
     };
   }
   if (context instanceof TcpContext) {
-    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(tcpMetadata(context)) };
+    const requestId = context instanceof TcpRequestContext ? context.requestId : undefined;
+    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(tcpMetadata(context)), requestId };
   }
   if (isProtocolAwareContext(context)) {
     const headers = normalizeHeaders(context.getHeaders());
@@ -89,22 +95,41 @@ export function getProtocolMessage(ctx: ExecutionContext): ProtocolMessage {
   const cached = messages.get(raw.key);
   if (cached) return cached;
   const endpoint = Reflect.getMetadata(ENDPOINT_METADATA, ctx.getHandler()) as EndpointMetadata | undefined;
+  const message = createProtocolMessage(raw, endpoint?.pattern ?? '', endpoint?.isEvent ?? false);
+  messages.set(raw.key, message);
+  return message;
+}
+
+/**
+ * Builds the message of one request from what its transport read: the caller's id or a
+ * fresh one, deadline from the headers (and gRPC's own), clamped so no timer overflows.
+ */
+export function createProtocolMessage(raw: RawProtocolMessage, pattern: string, isEvent: boolean): ProtocolMessage {
   const receivedAt = Date.now();
-  const headerDeadline = deadlineFromHeaders(raw.headers, receivedAt);
-  const deadlines = [headerDeadline, raw.grpcDeadline].filter((d): d is number => d !== undefined);
   const message: ProtocolMessage = {
     id: raw.requestId ?? randomUUID(),
     protocol: raw.protocol,
-    pattern: endpoint?.pattern ?? '',
+    pattern,
     payload: raw.payload,
     headers: raw.headers,
     receivedAt,
-    isEvent: endpoint?.isEvent ?? false,
+    isEvent,
   };
+  const headerDeadline = deadlineFromHeaders(raw.headers, receivedAt);
+  const deadline =
+    headerDeadline === undefined
+      ? raw.grpcDeadline
+      : raw.grpcDeadline === undefined
+        ? headerDeadline
+        : Math.min(headerDeadline, raw.grpcDeadline);
   // Clamped so that no timer armed for it overflows (a gRPC deadline can be years away).
-  if (deadlines.length > 0) message.deadline = clampDeadline(Math.min(...deadlines), receivedAt);
-  messages.set(raw.key, message);
+  if (deadline !== undefined) message.deadline = clampDeadline(deadline, receivedAt);
   return message;
+}
+
+/** `@MsgContext()`'s factory: the direct handler path recognises it and passes the message. @internal */
+export function msgContextFactory(_data: unknown, ctx: ExecutionContext): ProtocolMessage {
+  return getProtocolMessage(ctx);
 }
 
 /** Like `getProtocolMessage`, but undefined instead of throwing (used by the filter). */

@@ -1,6 +1,6 @@
-import { createParamDecorator, type ExecutionContext, type PipeTransform, type Type } from '@nestjs/common';
+import { createParamDecorator, type PipeTransform, type Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { getProtocolMessage } from '../context/protocol-message.factory';
+import { msgContextFactory } from '../context/protocol-message.factory';
 
 type PipeRef = Type<PipeTransform> | PipeTransform;
 
@@ -33,4 +33,4 @@ export function Msg(...args: Array<string | PipeRef>): ParameterDecorator {
  *
  * @publicApi
  */
-export const MsgContext = createParamDecorator((_data: unknown, ctx: ExecutionContext) => getProtocolMessage(ctx));
+export const MsgContext = createParamDecorator(msgContextFactory);

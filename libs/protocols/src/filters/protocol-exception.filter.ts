@@ -1,11 +1,10 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter, type ExecutionContext } from '@nestjs/common';
+import { Catch, type ArgumentsHost, type ExceptionFilter, type ExecutionContext } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
 import type { Response } from 'express';
-import { CORRELATION_ID_HEADER } from '../protocols.constants';
 import { findProtocolMessage } from '../context/protocol-message.factory';
 import type { ProtocolError, ProtocolErrorBody } from '../errors/protocol.error';
-import { toProtocolError } from '../errors/to-protocol-error.util';
+import { toErrorReply } from './error-reply.util';
 import { toGrpcStatus } from '../transports/grpc/grpc-status.util';
 
 export { GRPC_ERROR_TRAILER } from '../transports/grpc/grpc-status.util';
@@ -20,18 +19,8 @@ export { GRPC_ERROR_TRAILER } from '../transports/grpc/grpc-status.util';
  */
 @Catch()
 export class ProtocolExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('protocols');
-
   catch(exception: unknown, host: ArgumentsHost): unknown {
-    const error = toProtocolError(exception);
-    const message = findProtocolMessage(host as ExecutionContext);
-    if (error.code === 'INTERNAL' && error !== exception) {
-      this.logger.error(
-        { message: 'unhandled error in handler', pattern: message?.pattern, protocol: message?.protocol },
-        exception instanceof Error ? exception.stack : String(exception),
-      );
-    }
-    const body = error.toJSON(message?.headers[CORRELATION_ID_HEADER]);
+    const { error, body } = toErrorReply(exception, findProtocolMessage(host as ExecutionContext));
     switch (host.getType<string>()) {
       case 'http':
         return this.replyHttp(host, error, body);

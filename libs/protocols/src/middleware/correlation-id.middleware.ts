@@ -16,8 +16,13 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 @Injectable()
 export class CorrelationIdMiddleware implements ProtocolMiddleware {
   use(message: ProtocolMessage, next: MiddlewareNext): Observable<unknown> {
-    const given = message.headers[CORRELATION_ID_HEADER];
-    if (given === undefined || !SAFE_ID.test(given)) message.headers[CORRELATION_ID_HEADER] = randomUUID();
+    ensureCorrelationId(message);
     return next();
   }
+}
+
+/** Keeps a sane caller's correlation id or sets a fresh one (both handler paths). @internal */
+export function ensureCorrelationId(message: ProtocolMessage): void {
+  const given = message.headers[CORRELATION_ID_HEADER];
+  if (given === undefined || !SAFE_ID.test(given)) message.headers[CORRELATION_ID_HEADER] = randomUUID();
 }

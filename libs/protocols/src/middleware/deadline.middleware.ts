@@ -15,7 +15,8 @@ import { DEFAULT_MAX_DEADLINE_MS, clampDeadline, isValidMaxDeadline } from '../u
  */
 @Injectable()
 export class DeadlineMiddleware implements ProtocolMiddleware {
-  private readonly maxDeadlineMs: number;
+  /** Longest budget granted from arrival (ms). */
+  readonly maxDeadlineMs: number;
 
   constructor(maxDeadlineMs: number = DEFAULT_MAX_DEADLINE_MS) {
     if (!isValidMaxDeadline(maxDeadlineMs)) {

@@ -57,6 +57,21 @@ export class InFlightLimitMiddleware implements ProtocolMiddleware {
   }
 
   use(message: ProtocolMessage, next: MiddlewareNext): Observable<unknown> {
+    return defer(() => {
+      const refusal = this.admit(message);
+      if (refusal) return throwError(() => refusal);
+      // The slot is given back however the rest of the chain ends (complete, error, unsubscribe).
+      return next().pipe(finalize(() => this.leave(message)));
+    });
+  }
+
+  /**
+   * Takes a slot for the message, or returns the RESOURCE_EXHAUSTED refusal (and takes
+   * none). Every admitted message must `leave` once. The direct handler path calls these
+   * two as plain calls.
+   * @internal
+   */
+  admit(message: ProtocolMessage): ProtocolError | undefined {
     const listener = message.protocol;
     const endpoint = message.pattern;
     const onListener = this.byListener.get(listener) ?? 0;
@@ -65,18 +80,17 @@ export class InFlightLimitMiddleware implements ProtocolMiddleware {
       this.refusedCount++;
       const [scope, limit] =
         onListener >= this.perListener ? [`the ${listener} listener`, this.perListener] : [`'${endpoint}'`, this.perEndpoint];
-      return throwError(() => busyError(`busy: ${limit} requests already in flight on ${scope}; retry later`));
+      return busyError(`busy: ${limit} requests already in flight on ${scope}; retry later`);
     }
-    return defer(() => {
-      this.byListener.set(listener, (this.byListener.get(listener) ?? 0) + 1);
-      this.byEndpoint.set(endpoint, (this.byEndpoint.get(endpoint) ?? 0) + 1);
-      return next().pipe(
-        finalize(() => {
-          this.release(this.byListener, listener);
-          this.release(this.byEndpoint, endpoint);
-        }),
-      );
-    });
+    this.byListener.set(listener, onListener + 1);
+    this.byEndpoint.set(endpoint, onEndpoint + 1);
+    return undefined;
+  }
+
+  /** Gives back the slot `admit` took. @internal */
+  leave(message: ProtocolMessage): void {
+    this.release(this.byListener, message.protocol);
+    this.release(this.byEndpoint, message.pattern);
   }
 
   private release(counts: Map<string, number>, key: string): void {

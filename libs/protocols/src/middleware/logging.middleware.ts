@@ -17,18 +17,29 @@ export class LoggingMiddleware implements ProtocolMiddleware {
   constructor(private readonly serviceName = 'app') {}
 
   use(message: ProtocolMessage, next: MiddlewareNext): Observable<unknown> {
-    const context = `${this.serviceName}.${message.protocol}`;
-    const fields = () => ({
+    return next().pipe(tap({ complete: () => this.handled(message), error: (error: unknown) => this.failed(message, error) }));
+  }
+
+  /** Logs a request that completed (the direct handler path calls it as a plain call). @internal */
+  handled(message: ProtocolMessage): void {
+    Logger.log({ message: 'request handled', ...this.fields(message) }, this.contextOf(message));
+  }
+
+  /** Logs a request that failed. @internal */
+  failed(message: ProtocolMessage, error: unknown): void {
+    Logger.warn({ message: 'request failed', code: toProtocolError(error).code, ...this.fields(message) }, this.contextOf(message));
+  }
+
+  private contextOf(message: ProtocolMessage): string {
+    return `${this.serviceName}.${message.protocol}`;
+  }
+
+  private fields(message: ProtocolMessage) {
+    return {
       pattern: message.pattern,
       id: message.id,
       correlationId: message.headers[CORRELATION_ID_HEADER],
       durationMs: Math.round((Date.now() - message.receivedAt) * 10) / 10,
-    });
-    return next().pipe(
-      tap({
-        complete: () => Logger.log({ message: 'request handled', ...fields() }, context),
-        error: (error: unknown) => Logger.warn({ message: 'request failed', code: toProtocolError(error).code, ...fields() }, context),
-      }),
-    );
+    };
   }
 }

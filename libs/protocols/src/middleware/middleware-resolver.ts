@@ -31,6 +31,8 @@ export class MiddlewareResolver implements OnModuleInit {
   private readonly globalHosts = new Map<Type<ProtocolMiddleware>, HostModule | undefined>();
   private readonly chains = new WeakMap<Function, ProtocolMiddleware[]>();
   private readonly builtins: ProtocolMiddleware[];
+  /** The built-in middleware, for the direct handler path (which inlines them). @internal */
+  readonly builtin: { deadline: DeadlineMiddleware; inFlight?: InFlightLimitMiddleware; logging?: LoggingMiddleware };
 
   constructor(
     @Inject(PROTOCOLS_MODULE_OPTIONS) private readonly options: ProtocolsModuleOptions,
@@ -40,11 +42,15 @@ export class MiddlewareResolver implements OnModuleInit {
     private readonly reflector: Reflector,
     private readonly modules: ModulesContainer,
   ) {
-    this.builtins = [new CorrelationIdMiddleware(), new DeadlineMiddleware(options.maxDeadlineMs)];
-    // After the deadline check (an expired message takes no slot), before the request log
-    // (a refused flood must not become a flood of log lines).
-    if (options.maxInFlight !== false) this.builtins.push(new InFlightLimitMiddleware(options.maxInFlight));
-    if (options.logRequests !== false) this.builtins.push(new LoggingMiddleware(options.serviceName));
+    this.builtin = {
+      deadline: new DeadlineMiddleware(options.maxDeadlineMs),
+      inFlight: options.maxInFlight !== false ? new InFlightLimitMiddleware(options.maxInFlight) : undefined,
+      logging: options.logRequests !== false ? new LoggingMiddleware(options.serviceName) : undefined,
+    };
+    // In-flight limit after the deadline check (an expired message takes no slot), before
+    // the request log (a refused flood must not become a flood of log lines).
+    const { deadline, inFlight, logging } = this.builtin;
+    this.builtins = [new CorrelationIdMiddleware(), deadline, ...(inFlight ? [inFlight] : []), ...(logging ? [logging] : [])];
   }
 
   async onModuleInit(): Promise<void> {
@@ -82,6 +88,11 @@ export class MiddlewareResolver implements OnModuleInit {
       this.chains.set(handler, chain);
     }
     return chain;
+  }
+
+  /** The middleware of one handler beyond the built-ins: global, class, method. @internal */
+  userChainFor(controller: Type<unknown>, handler: Function): ProtocolMiddleware[] {
+    return this.chainFor(controller, handler).slice(this.builtins.length);
   }
 
   private resolve(ref: MiddlewareRef, host: HostModule | undefined): ProtocolMiddleware {

@@ -55,6 +55,11 @@ export class TcpFrameSocket extends TcpSocket {
   private frameTimer: NodeJS.Timeout | undefined;
   private isRefused = false;
   private isBackpressured = false;
+  private isCorked = false;
+  private readonly uncork = () => {
+    this.isCorked = false;
+    this.socket.uncork();
+  };
 
   constructor(
     socket: Socket,
@@ -70,8 +75,18 @@ export class TcpFrameSocket extends TcpSocket {
     this.drain();
   }
 
+  /**
+   * Replies are coalesced: the first of a tick corks the socket and the rest of the tick's
+   * replies (every request of one read answered synchronously, or whose promises settled
+   * together) join it in one write when it is uncorked on the next tick.
+   */
   protected override handleSend(message: unknown, callback?: (error?: unknown) => void): void {
     const frame = this.encode(message);
+    if (!this.isCorked && !this.socket.destroyed) {
+      this.isCorked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     if (!this.socket.write(frame, 'utf-8', callback)) this.pauseReading();
     if (this.socket.writableLength > this.options.maxSendBufferBytes) this.socket.destroy();
   }

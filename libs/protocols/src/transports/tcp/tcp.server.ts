@@ -1,5 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { ServerTCP, type MessageHandler, type TcpSocket } from '@nestjs/microservices';
+import { ServerTCP, type MessageHandler, type TcpSocket, type WritePacket } from '@nestjs/microservices';
+import { connectable, isObservable, Subject } from 'rxjs';
 import { TCP_DEFAULT_FRAME_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES, TCP_MAX_SEND_BUFFER_BYTES } from '../../protocols.constants';
 import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../protocols.messages';
 import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
@@ -7,11 +8,18 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
 import { escapeControlChars } from '../../logging/escape-control.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
-import { tcpMessageHandlerForNest11 } from '../nest-compat.util';
+import { handleRequest } from '../nest-compat.util';
+import { createProtocolMessage } from '../../context/protocol-message.factory';
+import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { DirectReply } from '../../dispatch/direct-call';
+import { normalizeHeaders } from '../../utils/headers.util';
+import { TcpRequestContext } from './tcp-request.context';
 import { loadServerTls, serverTlsOptions } from '../../tls/tls-material.util';
 import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
 
 const PACKET_SHAPE = '{id?, pattern, data, metadata?}';
+const DONE = Promise.resolve(undefined);
+const NO_REPLY: DirectReply = { next() {}, complete() {}, error() {} };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,7 +47,14 @@ export class TcpServer extends ServerTCP {
   private readonly dropLog = new ThrottledLog((line) => this.logger.warn?.(line));
   private readonly refusalLog = new ThrottledLog((line) => this.logger.warn?.(line));
 
-  constructor(options: TcpListenerOptions = {}) {
+  /**
+   * @param direct the direct handler path's endpoints (`startProtocols` passes them);
+   *   without it every request takes Nest's pipeline.
+   */
+  constructor(
+    options: TcpListenerOptions = {},
+    private readonly direct?: DirectEndpoints,
+  ) {
     super({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 0,
@@ -81,19 +96,24 @@ export class TcpServer extends ServerTCP {
   }
 
   /**
-   * Checks the packet before Nest routes it: requests of the wrong shape get
-   * INVALID_ARGUMENT, requests for unknown patterns NOT_FOUND (Nest answers a bare
+   * Checks the packet, looks its handler up once (by string: Nest's own lookup would try
+   * `JSON.parse` on every pattern, and look it up twice) and runs it: on the direct path
+   * when the endpoint has one, else through Nest's pipeline. Requests of the wrong shape
+   * get INVALID_ARGUMENT, requests for unknown patterns NOT_FOUND (Nest answers a bare
    * string), unusable events are dropped and counted.
    */
-  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
-    const refuse = (error: ProtocolError, id: string | number | null = null) =>
+  override handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    const refuse = (error: ProtocolError, id: string | number | null = null) => {
       socket.sendMessage({ id, err: error.toJSON(), isDisposed: true });
+      return DONE;
+    };
     if (!isRecord(rawMessage)) return refuse(ProtocolError.invalidArgument(packetShapeMessage(PACKET_SHAPE)));
     const { id, pattern } = rawMessage;
     if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') {
       return refuse(ProtocolError.invalidArgument(badIdMessage()));
     }
-    if (typeof pattern !== 'string' || !this.getHandlerByPattern(pattern)) {
+    const handler = typeof pattern === 'string' ? this.messageHandlers.get(pattern) : undefined;
+    if (typeof pattern !== 'string' || !handler) {
       const error =
         typeof pattern === 'string'
           ? ProtocolError.notFound(noEndpointMessage(pattern))
@@ -101,11 +121,68 @@ export class TcpServer extends ServerTCP {
       if (id !== undefined) return refuse(error, id);
       this.droppedMessages++;
       this.dropLog.log(`dropped TCP event: ${escapeControlChars(error.message)}`);
+      return DONE;
+    }
+    const requestId = id === undefined ? undefined : String(id);
+    const context = () => new TcpRequestContext([socket, pattern, rawMessage.metadata] as never, requestId);
+    const direct = this.direct?.find('tcp', pattern, handler);
+    if (direct) return this.runDirect(direct, socket, rawMessage, pattern, id, context);
+    return this.runNest(handler, socket, rawMessage.data, id, context());
+  }
+
+  private runDirect(
+    direct: DirectEndpoint,
+    socket: TcpSocket,
+    packet: Record<string, unknown>,
+    pattern: string,
+    id: string | number | undefined,
+    context: () => TcpRequestContext,
+  ): Promise<unknown> {
+    const headers = normalizeHeaders(packet.metadata);
+    const requestId = id === undefined ? undefined : String(id);
+    const message = createProtocolMessage({ protocol: 'tcp', payload: packet.data, headers, requestId }, pattern, direct.isEvent);
+    // An event endpoint sends nothing, even when the packet carried an id (as on Nest's path).
+    direct.run(message, id === undefined || direct.isEvent ? NO_REPLY : this.replyTo(socket, id), context);
+    return DONE;
+  }
+
+  /** Nest's reply packets: each value `{ id, response }`, the last one (or the error) with `isDisposed`. */
+  private replyTo(socket: TcpSocket, id: string | number): DirectReply {
+    let pending: { value: unknown } | undefined;
+    return {
+      next(value) {
+        if (pending) socket.sendMessage({ id, response: pending.value, isDisposed: false });
+        pending = { value };
+      },
+      complete() {
+        socket.sendMessage(pending ? { id, response: pending.value, isDisposed: true } : { id, isDisposed: true });
+      },
+      error(body) {
+        if (pending) socket.sendMessage({ id, response: pending.value, isDisposed: false });
+        socket.sendMessage({ id, err: body, isDisposed: true });
+      },
+    };
+  }
+
+  /** Nest's pipeline (guards, pipes, interceptors, filters), as `ServerTCP#handleMessage` runs it, without a second lookup. */
+  private async runNest(
+    handler: MessageHandler,
+    socket: TcpSocket,
+    data: unknown,
+    id: string | number | undefined,
+    context: TcpRequestContext,
+  ): Promise<unknown> {
+    if (id === undefined) {
+      const result = await handler(data, context);
+      if (isObservable(result)) connectable(result, { connector: () => new Subject(), resetOnDisconnect: false }).connect();
       return undefined;
     }
-    // Nest 11's ServerTCP drops the packet's metadata (our headers): handled as Nest 12 does.
-    const nest11 = tcpMessageHandlerForNest11(this);
-    return nest11 ? nest11(socket, rawMessage) : super.handleMessage(socket, rawMessage);
+    return handleRequest(
+      this,
+      context,
+      async () => this.transformToObservable(await handler(data, context)),
+      (packet: WritePacket) => socket.sendMessage(this.serializer.serialize(Object.assign(packet, { id }) as never)),
+    );
   }
 
   /** The bound address; valid after `listen`. */

@@ -54,6 +54,11 @@ export class BalancedClientProxy extends ClientProxy {
     return this.balancer.start();
   }
 
+  /** Nest calls it at startup: the view is watched from then on, so `stats()` lists instances before the first call. */
+  onModuleInit(): void {
+    this.connect().catch(() => undefined);
+  }
+
   /** Nest calls it on shutdown. */
   async onModuleDestroy(): Promise<void> {
     await this.close();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { DISCOVERY_MODULE_OPTIONS } from '../discovery.module-definition';
 import type { ServiceDiscoveryModuleOptions } from '../interfaces/discovery-options.interface';
 import { InstanceRegistrar } from '../registration/instance-registrar';
@@ -105,14 +105,27 @@ export class LeaderElection implements BeforeApplicationShutdown, OnApplicationS
     return this.isLeader(group) ? this.groups.get(group)?.lease?.fencingToken : undefined;
   }
 
-  /** Who leads `group`, live. Campaign first to take part; watching alone does not. */
+  /** Who leads `group`, live. Campaign first to take part; watching alone does not (it only watches). */
   leader$(group = DEFAULT_LEADER_GROUP): Observable<LeaderState | null> {
-    let entry = this.groups.get(group);
-    if (!entry) {
-      void this.campaign(group);
-      entry = this.groups.get(group)!;
-    }
-    return entry.state.pipe(
+    const entry = this.groups.get(group);
+    // NOTE: watching alone must not campaign: a pure watcher (shouldRegister: false) took the lease.
+    const source: Observable<LeaderState | null> =
+      entry?.state ??
+      this.elector
+        .watch(group)
+        .pipe(
+          map((leader) =>
+            leader
+              ? {
+                  group,
+                  leaderId: leader.leaderId,
+                  fencingToken: leader.fencingToken,
+                  isLocal: leader.leaderId === this.candidateId && this.isLeader(group),
+                }
+              : null,
+          ),
+        );
+    return source.pipe(
       distinctUntilChanged((a, b) => a?.leaderId === b?.leaderId && a?.fencingToken === b?.fencingToken && a?.isLocal === b?.isLocal),
     );
   }

@@ -82,11 +82,11 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
 
   const direct = directEndpoints(app, explorer);
   const tcp = options.tcp ? new TcpServer(options.tcp, direct) : undefined;
-  const udp = options.udp ? new UdpServer(options.udp) : undefined;
-  const mqtt = options.mqtt ? new MqttServer(options.mqtt) : undefined;
+  const udp = options.udp ? new UdpServer(options.udp, direct) : undefined;
+  const mqtt = options.mqtt ? new MqttServer(options.mqtt, direct) : undefined;
   // WebSocket shares the HTTP server unless it has a port of its own.
   const sharesHttp = options.http !== undefined && options.ws?.port === undefined;
-  const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined) : undefined;
+  const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined, direct) : undefined;
   const strategies = [tcp, udp, grpc?.server, mqtt, ws].filter((s): s is NonNullable<typeof s> => s !== undefined);
   const microservices = strategies.map((strategy) => connectOnce(app, strategy));
 

@@ -12,6 +12,9 @@ import { servesProtocol } from '../serves-protocol.util';
 import { escapeControlChars } from '../../logging/escape-control.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
 import { handleRequest } from '../nest-compat.util';
+import { createProtocolMessage } from '../../context/protocol-message.factory';
+import type { DirectEndpoints } from '../../dispatch/direct-endpoints';
+import { NO_REPLY, nestReplyPackets } from '../../dispatch/nest-reply-packets';
 import { MqttMessageContext } from './mqtt-message.context';
 import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 
@@ -59,7 +62,11 @@ export class MqttServer extends ServerMqtt {
   readonly protocolVersion: 4 | 5;
   private readonly sharedGroup?: string;
 
-  constructor(options: MqttListenerOptions) {
+  /** @param direct the direct handler path's endpoints (`startProtocols` passes them). */
+  constructor(
+    options: MqttListenerOptions,
+    private readonly direct?: DirectEndpoints,
+  ) {
     const maxPayloadBytes = options.maxPayloadBytes ?? MQTT_DEFAULT_MAX_PAYLOAD_BYTES;
     const protocolVersion = options.protocolVersion ?? 5;
     super({
@@ -147,6 +154,8 @@ export class MqttServer extends ServerMqtt {
     if (!envelope) {
       return refuse(ProtocolError.invalidArgument('MQTT payload is not a JSON envelope {pattern, data, id?}'), salvageRequestId(text));
     }
+    // NOTE: the topic names the endpoint; an envelope's `pattern` is not read (bridge rules and
+    // MQTT 3.1.1 devices send none), see docs/bad-input.md.
     const rawId = envelope.id;
     if (rawId !== undefined && typeof rawId !== 'string' && typeof rawId !== 'number') {
       return refuse(ProtocolError.invalidArgument(badIdMessage()), undefined);
@@ -159,8 +168,17 @@ export class MqttServer extends ServerMqtt {
     const context = new MqttMessageContext(channel, originalPacket ?? {}, headers, requestId);
     // A message on this instance's own topic routes like the plain pattern.
     const pattern = channel.startsWith(`${this.topicBase}/`) ? channel.slice(this.topicBase.length + 1) : channel;
-    const handler = this.getHandlerByPattern(pattern);
+    // An exact pattern by string first (Nest's lookup tries JSON.parse on every pattern), then
+    // Nest's, which matches wildcard subscriptions (bridge rules); only exact ones go direct.
+    const exact = this.messageHandlers.get(pattern);
+    const handler = exact ?? this.getHandlerByPattern(pattern);
     if (!handler) return refuse(ProtocolError.notFound(noEndpointMessage(pattern)), requestId);
+    const direct = exact ? this.direct?.find('mqtt', pattern, exact) : undefined;
+    if (direct) {
+      const message = createProtocolMessage({ protocol: 'mqtt', payload: envelope.data, headers, requestId }, pattern, direct.isEvent);
+      const sink = requestId === undefined ? NO_REPLY : nestReplyPackets((packet) => reply(requestId, packet));
+      return direct.run(message, sink, () => context);
+    }
     if (requestId === undefined) return this.handleEvent(pattern, { pattern, data: envelope.data }, context);
     return handleRequest(
       this,

@@ -11,7 +11,7 @@ import { ThrottledLog } from '../../logging/throttled-log.util';
 import { handleRequest } from '../nest-compat.util';
 import { createProtocolMessage } from '../../context/protocol-message.factory';
 import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
-import type { DirectReply } from '../../dispatch/direct-call';
+import { NO_REPLY, nestReplyPackets } from '../../dispatch/nest-reply-packets';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { TcpRequestContext } from './tcp-request.context';
 import { loadServerTls, serverTlsOptions } from '../../tls/tls-material.util';
@@ -19,7 +19,6 @@ import { TcpFrameSocket, type TcpFrameSocketOptions } from './tcp-frame.socket';
 
 const PACKET_SHAPE = '{id?, pattern, data, metadata?}';
 const DONE = Promise.resolve(undefined);
-const NO_REPLY: DirectReply = { next() {}, complete() {}, error() {} };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -141,27 +140,10 @@ export class TcpServer extends ServerTCP {
     const headers = normalizeHeaders(packet.metadata);
     const requestId = id === undefined ? undefined : String(id);
     const message = createProtocolMessage({ protocol: 'tcp', payload: packet.data, headers, requestId }, pattern, direct.isEvent);
-    // An event endpoint sends nothing, even when the packet carried an id (as on Nest's path).
-    direct.run(message, id === undefined || direct.isEvent ? NO_REPLY : this.replyTo(socket, id), context);
+    // A packet with an id gets Nest's reply packets, whatever the endpoint (as on Nest's path).
+    const reply = id === undefined ? NO_REPLY : nestReplyPackets((packet) => socket.sendMessage({ ...packet, id } as never));
+    direct.run(message, reply, context);
     return DONE;
-  }
-
-  /** Nest's reply packets: each value `{ id, response }`, the last one (or the error) with `isDisposed`. */
-  private replyTo(socket: TcpSocket, id: string | number): DirectReply {
-    let pending: { value: unknown } | undefined;
-    return {
-      next(value) {
-        if (pending) socket.sendMessage({ id, response: pending.value, isDisposed: false });
-        pending = { value };
-      },
-      complete() {
-        socket.sendMessage(pending ? { id, response: pending.value, isDisposed: true } : { id, isDisposed: true });
-      },
-      error(body) {
-        if (pending) socket.sendMessage({ id, response: pending.value, isDisposed: false });
-        socket.sendMessage({ id, err: body, isDisposed: true });
-      },
-    };
   }
 
   /** Nest's pipeline (guards, pipes, interceptors, filters), as `ServerTCP#handleMessage` runs it, without a second lookup. */

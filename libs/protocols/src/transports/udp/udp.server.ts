@@ -15,6 +15,8 @@ import { UdpContext } from './udp.context';
 import { UdpStatus, type UdpEvents, type UdpServerStats } from './udp.events';
 import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_AMPLIFIED, UDP_REPLY_TOO_LARGE } from './udp.messages';
 import type { UdpListenerOptions } from './udp.options';
+import { createProtocolMessage } from '../../context/protocol-message.factory';
+import type { DirectEndpoints } from '../../dispatch/direct-endpoints';
 
 type UdpRequest = Extract<DecodedUdpDatagram, { kind: 'request' }>;
 type UdpEvent = Extract<DecodedUdpDatagram, { kind: 'event' }>;
@@ -81,7 +83,11 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   private isBound = false;
   private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly options: UdpListenerOptions = {}) {
+  /** @param direct the direct handler path's endpoints (`startProtocols` passes them). */
+  constructor(
+    private readonly options: UdpListenerOptions = {},
+    private readonly direct?: DirectEndpoints,
+  ) {
     super();
     this.maxDatagramBytes = resolveMaxDatagramBytes(options.maxDatagramBytes);
     this.hmacKey = toHmacKey(resolveHmacKeySource(options.hmacKey));
@@ -194,8 +200,18 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
   }
 
   private dispatchEvent(event: UdpEvent, remote: RemoteInfo): void {
-    if (!this.findHandler(event.pattern)) return this.drop(`event for no endpoint '${event.pattern}'`, remote);
+    const handler = this.findHandler(event.pattern);
+    if (!handler) return this.drop(`event for no endpoint '${event.pattern}'`, remote);
     const context = new UdpContext([remote, event.pattern, event.headers, undefined]);
+    const direct = this.direct?.find('udp', event.pattern, handler);
+    if (direct) {
+      const message = createProtocolMessage(
+        { protocol: 'udp', payload: event.data, headers: event.headers },
+        event.pattern,
+        direct.isEvent,
+      );
+      return direct.run(message, { next() {}, complete() {}, error() {} }, () => context);
+    }
     this.handleEvent(event.pattern, { pattern: event.pattern, data: event.data }, context).catch((error: unknown) =>
       this.log.error(`UDP event '${event.pattern}' failed: ${String(error)}`),
     );
@@ -222,6 +238,22 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     const handler = this.findHandler(pattern);
     if (!handler) return finish({ id, err: ProtocolError.notFound(UDP_NO_ENDPOINT(pattern)).toJSON() });
     const context = new UdpContext([remote, pattern, request.headers, id]);
+    const direct = this.direct?.find('udp', pattern, handler);
+    if (direct) {
+      const message = createProtocolMessage(
+        { protocol: 'udp', payload: data, headers: request.headers, requestId: id },
+        pattern,
+        direct.isEvent,
+      );
+      // One datagram per request: a streamed response is answered with its last value; an event endpoint with an ack.
+      let last: unknown = null;
+      const next = (value: unknown) => {
+        if (value !== undefined) last = value;
+      };
+      const complete = () => finish({ id, response: direct.isEvent ? null : last });
+      const error = (body: ProtocolErrorBody) => finish({ id, err: body });
+      return direct.run(message, { next, complete, error }, () => context);
+    }
     if (handler.isEventHandler) {
       // An event endpoint called as a request is acknowledged once it ran.
       this.handleEvent(pattern, { pattern, data }, context).then(
@@ -258,12 +290,9 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     );
   }
 
+  /** One lookup, by string (Nest's getHandlerByPattern tries JSON.parse on every pattern). */
   private findHandler(pattern: string): MessageHandler | null {
-    try {
-      return this.getHandlerByPattern(pattern);
-    } catch {
-      return null;
-    }
+    return this.messageHandlers.get(pattern) ?? null;
   }
 
   /** Encodes a reply; one that cannot be sent as is becomes an error reply that can. */

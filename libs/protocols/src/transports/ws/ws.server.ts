@@ -21,6 +21,15 @@ import { tlsWsSharedMessage } from '../../tls/tls.messages';
 import { escapeControlChars } from '../../logging/escape-control.util';
 import { isAllowedWsOrigin } from './ws-origin.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
+import { createProtocolMessage } from '../../context/protocol-message.factory';
+import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { ProtocolErrorBody } from '../../errors/protocol.error';
+
+/** The error frame's body: the filter's (with its correlation id) for whatever the handler threw. */
+function errorBody(err: unknown): ProtocolErrorBody {
+  const correlationId = (err as { correlationId?: unknown } | null)?.correlationId;
+  return toProtocolError(err).toJSON(typeof correlationId === 'string' ? correlationId : undefined);
+}
 
 /** Close code for a connection closed by `idleTimeoutMs` ("going away"). */
 export const WS_IDLE_CLOSE_CODE = 1001;
@@ -57,9 +66,11 @@ export class WsServer extends Server implements CustomTransportStrategy {
   /** Upgrades refused because `maxConnections` was reached. */
   refusedConnections = 0;
 
+  /** @param direct the direct handler path's endpoints (`startProtocols` passes them). */
   constructor(
     private readonly options: WsListenerOptions,
     private readonly httpServer?: HttpServer,
+    private readonly direct?: DirectEndpoints,
   ) {
     super();
     if (options.tls && httpServer) throw new InvalidTlsOptionError(tlsWsSharedMessage());
@@ -181,11 +192,15 @@ export class WsServer extends Server implements CustomTransportStrategy {
     } catch (error) {
       return this.reply(socket, { id: text ? (salvageRequestId(text) ?? null) : null, error: toProtocolError(error).toJSON() });
     }
-    const handler = this.getHandlerByPattern(frame.pattern);
+    // One lookup, by string (Nest's getHandlerByPattern tries JSON.parse on every pattern).
+    const handler = this.messageHandlers.get(frame.pattern);
     if (!handler) {
       return this.reply(socket, { id: frame.id ?? null, error: ProtocolError.notFound(`no endpoint '${frame.pattern}'`).toJSON() });
     }
-    const context = new WsMessageContext([socket, frame.pattern, { ...upgradeHeaders, ...frame.headers }, frame.id]);
+    const headers = { ...upgradeHeaders, ...frame.headers };
+    const context = new WsMessageContext([socket, frame.pattern, headers, frame.id]);
+    const direct = this.direct?.find('ws', frame.pattern, handler);
+    if (direct) return this.runDirect(direct, socket, frame, headers, context);
     if (handler.isEventHandler) {
       await this.handleEvent(frame.pattern, { pattern: frame.pattern, data: frame.data }, context);
       // Events answer with an ack when the caller gave an id.
@@ -202,7 +217,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
         if (isAnswered) return;
         if (packet.err !== undefined) {
           isAnswered = true;
-          return this.reply(socket, { id: frame.id, error: toProtocolError(packet.err).toJSON() });
+          return this.reply(socket, { id: frame.id, error: errorBody(packet.err) });
         }
         if ('response' in packet) last = packet.response ?? null;
         if (packet.isDisposed) {
@@ -211,6 +226,38 @@ export class WsServer extends Server implements CustomTransportStrategy {
         }
       },
     );
+  }
+
+  /** The direct handler path: the same frames as Nest's path (last value, or the error; events an ack). */
+  private runDirect(
+    direct: DirectEndpoint,
+    socket: WebSocket,
+    frame: WsFrame,
+    headers: Record<string, string>,
+    context: WsMessageContext,
+  ): void {
+    const message = createProtocolMessage(
+      { protocol: 'ws', payload: frame.data, headers, requestId: frame.id },
+      frame.pattern,
+      direct.isEvent,
+    );
+    const id = frame.id;
+    let last: unknown = null;
+    direct.run(
+      message,
+      {
+        next: (value) => (last = value ?? null),
+        complete: () => {
+          if (id !== undefined && !direct.isEvent) this.reply(socket, { id, data: last });
+        },
+        error: (body) => {
+          if (id !== undefined && !direct.isEvent) this.reply(socket, { id, error: body });
+        },
+      },
+      () => context,
+    );
+    // Events answer with an ack when the caller gave an id.
+    if (direct.isEvent && id !== undefined) this.reply(socket, { id, data: null });
   }
 
   /** Sends a frame; a reply that cannot be serialized becomes an INTERNAL error for its id. */

@@ -1,0 +1,27 @@
+import type { WritePacket } from '@nestjs/microservices';
+import type { DirectReply } from './direct-call';
+
+/** A reply that sends nothing (events). @internal */
+export const NO_REPLY: DirectReply = { next() {}, complete() {}, error() {} };
+
+/**
+ * The direct path's outcome as Nest's reply packets (what `Server#send` writes): each value
+ * `{ response, isDisposed: false }`, the last one, or the error, with `isDisposed: true`.
+ * @internal
+ */
+export function nestReplyPackets(send: (packet: WritePacket) => void): DirectReply {
+  let pending: { value: unknown } | undefined;
+  return {
+    next(value) {
+      if (pending) send({ response: pending.value, isDisposed: false });
+      pending = { value };
+    },
+    complete() {
+      send(pending ? { response: pending.value, isDisposed: true } : { isDisposed: true });
+    },
+    error(body) {
+      if (pending) send({ response: pending.value, isDisposed: false });
+      send({ err: body, isDisposed: true });
+    },
+  };
+}

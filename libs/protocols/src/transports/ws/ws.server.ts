@@ -25,6 +25,24 @@ import { createProtocolMessage } from '../../context/protocol-message.factory';
 import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
 import type { ProtocolErrorBody } from '../../errors/protocol.error';
 
+/** Underlying sockets corked until the next tick (see `reply`). */
+const corked = new WeakSet<object>();
+
+/**
+ * Coalesces the frames sent to one connection in one tick into one write: the first corks
+ * the connection's TCP socket, the next tick uncorks it. (`_socket` is ws's own field for it.)
+ */
+function corkUntilNextTick(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
+  if (!raw || raw.destroyed || corked.has(raw)) return;
+  corked.add(raw);
+  raw.cork();
+  process.nextTick(() => {
+    corked.delete(raw);
+    raw.uncork();
+  });
+}
+
 /** The error frame's body: the filter's (with its correlation id) for whatever the handler threw. */
 function errorBody(err: unknown): ProtocolErrorBody {
   const correlationId = (err as { correlationId?: unknown } | null)?.correlationId;
@@ -270,6 +288,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
       text = undefined;
     }
     text ??= JSON.stringify({ id: frame.id ?? null, error: ProtocolError.internal(unserializableReplyMessage()).toJSON() });
+    corkUntilNextTick(socket);
     socket.send(text);
   }
 

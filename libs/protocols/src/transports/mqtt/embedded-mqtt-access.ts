@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import type { Aedes, AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import { matchTopicFilter } from '../../bridge/topic-filter.util';
 
 /**
@@ -49,8 +49,8 @@ interface Session {
 
 const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
 
-function refusal(message: string, returnCode: number): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
+function refusal(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
 /** The request id in a JSON envelope or reply (`{ "id": ... }`), or undefined. */
@@ -89,7 +89,7 @@ export class EmbeddedMqttAccess {
     this.clientPublish = rules.clientPublish.map((filter) => filter.split('/'));
   }
 
-  /** Installs the hooks on a broker and forgets a client's state when it leaves. */
+  /** Installs the hooks on a broker (a client's state goes with its `Client` object: a WeakMap). */
   install(broker: Aedes): void {
     broker.authenticate = (client, username, password, done) => {
       const error = this.authenticate(broker, client, username, password);
@@ -104,7 +104,12 @@ export class EmbeddedMqttAccess {
     });
   }
 
-  private authenticate(broker: Aedes, client: Client, username: string | undefined, password: Buffer | undefined): Error | undefined {
+  private authenticate(
+    broker: Aedes,
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): AuthenticateError | undefined {
     let session: Session;
     if (!this.users) session = { role: 'mesh', topics: new Set(), pending: new Set() };
     else {

@@ -2,11 +2,12 @@ import type { ServiceInstance } from '../../registry/service-instance.interface'
 import * as defaults from '../balancing.constants';
 import type { CallOutcome, LoadBalancingStrategy, PickContext } from '../load-balancing-strategy.interface';
 import { nextAllowedIndex, randomIndex } from '../utils/allowed-index.util';
-import { PeakEwma } from '../utils/peak-ewma.util';
+import { IntegerRandom } from '../utils/integer-random.util';
+import { PeakEwmaTable } from '../utils/peak-ewma.util';
 
 /** @publicApi */
 export interface P2cEwmaStrategyOptions {
-  /** Uniform source in [0, 1). Default `Math.random`. */
+  /** Uniform source in [0, 1), for seeded tests. Default: an integer xorshift32 seeded from `Math.random`. */
   random?: () => number;
   /** Monotonic clock, ms. Default `performance.now`. */
   now?: () => number;
@@ -21,79 +22,95 @@ export interface P2cEwmaStrategyOptions {
   failurePenaltyMs?: number;
 }
 
-/** Cost of an unmeasured instance that already has a probe in flight: wait for its answer. */
-const PROBE_COST = Number.MAX_SAFE_INTEGER / 2;
+/** Slots of one candidate list, by position, valid while the table's generation is `generation`. */
+interface Positions {
+  generation: number;
+  readonly slots: Int32Array;
+}
 
 /**
  * Power of two choices over peak-EWMA latency (Finagle, Linkerd): draws two distinct random
  * candidates and takes the cheaper, cost = latency estimate × (in-flight + 1). Failures count
  * as slow samples, so an instance that fails fast repels traffic instead of attracting it. A
  * new instance starts at the median estimate of the known ones (or unmeasured, with one probe
- * at a time, when none is known). O(1) per pick.
+ * at a time, when none is known). O(1) per pick and allocation-free: estimates live in typed
+ * arrays (`PeakEwmaTable`), read by candidate position through a per-list index built once
+ * per membership change; the default generator is an integer xorshift; and a pick reads no
+ * clock (it decays estimates to the time of the last answer: the clock is read once per
+ * call, when the answer is recorded).
  *
  * @publicApi
  */
 export class P2cEwmaStrategy implements LoadBalancingStrategy {
   readonly name = 'p2c-ewma';
-  private readonly estimates = new Map<string, PeakEwma>();
-  private readonly random: () => number;
+  private readonly table: PeakEwmaTable;
+  private readonly positions = new WeakMap<readonly ServiceInstance[], Positions>();
+  private readonly random: (() => number) | undefined;
   private readonly now: () => number;
-  private readonly decayMs: number;
-  private readonly recoveryMs: number;
+  private readonly integers = new IntegerRandom();
   private neutralMs = 0;
 
   constructor(private readonly options: P2cEwmaStrategyOptions = {}) {
-    this.random = options.random ?? Math.random;
+    this.random = options.random;
     this.now = options.now ?? (() => performance.now());
-    this.decayMs = options.decayMs ?? defaults.P2C_EWMA_DEFAULT_DECAY_MS;
-    this.recoveryMs = options.recoveryMs ?? this.decayMs / defaults.P2C_EWMA_RECOVERY_DIVISOR;
+    const decayMs = options.decayMs ?? defaults.P2C_EWMA_DEFAULT_DECAY_MS;
+    this.table = new PeakEwmaTable(decayMs, options.recoveryMs ?? decayMs / defaults.P2C_EWMA_RECOVERY_DIVISOR);
+    this.table.setPickTime(this.now());
   }
 
   pick(instances: readonly ServiceInstance[], ctx?: PickContext): ServiceInstance | undefined {
     const n = instances.length;
-    const a = n === 0 ? -1 : nextAllowedIndex(instances, randomIndex(this.random, n), ctx?.exclude);
+    const exclude = ctx?.exclude;
+    const a = n === 0 ? -1 : nextAllowedIndex(instances, this.draw(n), exclude);
     if (a < 0 || n === 1) return instances[a];
     // NOTE: the second draw skips `a`, so the two candidates are distinct whenever two are allowed.
-    let b = nextAllowedIndex(instances, a + 1 + randomIndex(this.random, n - 1), ctx?.exclude);
-    if (b === a) b = nextAllowedIndex(instances, a + 1, ctx?.exclude);
-    const now = this.now();
-    return this.cost(instances[b].id, now) < this.cost(instances[a].id, now) ? instances[b] : instances[a];
+    let b = nextAllowedIndex(instances, a + 1 + this.draw(n - 1), exclude);
+    if (b === a) b = nextAllowedIndex(instances, a + 1, exclude);
+    const slots = this.slotsOf(instances);
+    return this.table.isCheaper(slots[b], slots[a]) ? instances[b] : instances[a];
   }
 
   onStart(instance: ServiceInstance): void {
-    let estimate = this.estimates.get(instance.id);
-    if (estimate === undefined) {
-      estimate = new PeakEwma(this.neutralMs, this.now(), this.decayMs, this.recoveryMs);
-      this.estimates.set(instance.id, estimate);
-    }
-    estimate.inFlight++;
+    let slot = this.table.slotOf(instance.id);
+    if (slot < 0) slot = this.table.ensure(instance.id, this.neutralMs, this.now());
+    this.table.addInFlight(slot, 1);
   }
 
   onResult(instance: ServiceInstance, { ok, latencyMs, isCallerSide }: CallOutcome): void {
-    const estimate = this.estimates.get(instance.id);
-    if (estimate === undefined) return;
-    estimate.inFlight = Math.max(0, estimate.inFlight - 1);
+    const slot = this.table.slotOf(instance.id);
+    if (slot < 0) return;
+    this.table.addInFlight(slot, -1);
     if (isCallerSide === true) return;
     const now = this.now();
-    const current = Math.max(estimate.valueAt(now), this.neutralMs, 1);
+    this.table.setPickTime(now);
+    const current = Math.max(this.table.valueAt(slot, now), this.neutralMs, 1);
     const penalty =
       this.options.failurePenaltyMs ??
       Math.min(defaults.P2C_EWMA_FAILURE_PENALTY_FACTOR * current, defaults.P2C_EWMA_MAX_FAILURE_PENALTY_MS);
-    estimate.observe(ok ? latencyMs : Math.max(latencyMs, penalty), now);
+    this.table.observe(slot, ok ? latencyMs : Math.max(latencyMs, penalty), now);
   }
 
   onMembershipChange(instances: readonly ServiceInstance[]): void {
-    const ids = new Set(instances.map((instance) => instance.id));
-    for (const id of this.estimates.keys()) if (!ids.has(id)) this.estimates.delete(id);
+    this.table.retain(new Set(instances.map((instance) => instance.id)));
     const now = this.now();
-    const known = [...this.estimates.values()].filter((e) => e.isMeasured).map((e) => e.valueAt(now));
+    this.table.setPickTime(now);
+    const known = this.table.measuredValues(now);
     this.neutralMs = known.length === 0 ? 0 : known.sort((x, y) => x - y)[known.length >> 1];
+    this.table.setNeutral(this.neutralMs);
   }
 
-  private cost(id: string, now: number): number {
-    const estimate = this.estimates.get(id);
-    if (estimate === undefined) return this.neutralMs;
-    if (!estimate.isMeasured && estimate.inFlight > 0) return PROBE_COST + estimate.inFlight;
-    return estimate.valueAt(now) * (estimate.inFlight + 1);
+  /** A uniform index in [0, n). */
+  private draw(n: number): number {
+    return this.random === undefined ? this.integers.below(n) : randomIndex(this.random, n);
+  }
+
+  /** Table slots of `instances` by position (-1: never started), rebuilt when slots changed. */
+  private slotsOf(instances: readonly ServiceInstance[]): Int32Array {
+    const cached = this.positions.get(instances);
+    if (cached !== undefined && cached.generation === this.table.generation) return cached.slots;
+    const slots = cached?.slots.length === instances.length ? cached.slots : new Int32Array(instances.length);
+    for (let i = 0; i < instances.length; i++) slots[i] = this.table.slotOf(instances[i].id);
+    this.positions.set(instances, { generation: this.table.generation, slots });
+    return slots;
   }
 }

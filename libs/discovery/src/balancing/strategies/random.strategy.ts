@@ -1,10 +1,11 @@
 import type { ServiceInstance } from '../../registry/service-instance.interface';
 import type { LoadBalancingStrategy, PickContext } from '../load-balancing-strategy.interface';
 import { nextAllowedIndex, randomIndex } from '../utils/allowed-index.util';
+import { IntegerRandom } from '../utils/integer-random.util';
 
 /** @publicApi */
 export interface RandomStrategyOptions {
-  /** Uniform source in [0, 1). Default `Math.random`. */
+  /** Uniform source in [0, 1), for seeded tests. Default: an integer xorshift32 seeded from `Math.random`. */
   random?: () => number;
 }
 
@@ -16,15 +17,20 @@ export interface RandomStrategyOptions {
  */
 export class RandomStrategy implements LoadBalancingStrategy {
   readonly name = 'random';
-  private readonly random: () => number;
+  private readonly random: (() => number) | undefined;
+  private readonly integers = new IntegerRandom();
 
   constructor(options: RandomStrategyOptions = {}) {
-    this.random = options.random ?? Math.random;
+    this.random = options.random;
   }
 
   pick(instances: readonly ServiceInstance[], ctx?: PickContext): ServiceInstance | undefined {
     if (instances.length === 0) return undefined;
-    const i = nextAllowedIndex(instances, randomIndex(this.random, instances.length), ctx?.exclude);
+    const i = nextAllowedIndex(instances, this.draw(instances.length), ctx?.exclude);
     return i < 0 ? undefined : instances[i];
+  }
+
+  private draw(n: number): number {
+    return this.random === undefined ? this.integers.below(n) : randomIndex(this.random, n);
   }
 }

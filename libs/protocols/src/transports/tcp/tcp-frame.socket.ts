@@ -55,11 +55,10 @@ export class TcpFrameSocket extends TcpSocket {
   private frameTimer: NodeJS.Timeout | undefined;
   private isRefused = false;
   private isBackpressured = false;
-  private isCorked = false;
-  private readonly uncork = () => {
-    this.isCorked = false;
-    this.socket.uncork();
-  };
+  /** Replies of this tick not written yet, as one string (one write per tick, not one per reply). */
+  private outgoing = '';
+  private outgoingCallbacks: Array<(error?: unknown) => void> = [];
+  private readonly flush = () => this.flushOutgoing();
 
   constructor(
     socket: Socket,
@@ -76,18 +75,24 @@ export class TcpFrameSocket extends TcpSocket {
   }
 
   /**
-   * Replies are coalesced: the first of a tick corks the socket and the rest of the tick's
-   * replies (every request of one read answered synchronously, or whose promises settled
-   * together) join it in one write when it is uncorked on the next tick.
+   * Replies are coalesced: those of one tick (every request of one read answered
+   * synchronously, or whose promises settled together) are joined into one string and
+   * written once, on the next tick.
    */
   protected override handleSend(message: unknown, callback?: (error?: unknown) => void): void {
-    const frame = this.encode(message);
-    if (!this.isCorked && !this.socket.destroyed) {
-      this.isCorked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    if (!this.socket.write(frame, 'utf-8', callback)) this.pauseReading();
+    if (this.outgoing === '') process.nextTick(this.flush);
+    this.outgoing += this.encode(message);
+    if (callback) this.outgoingCallbacks.push(callback);
+  }
+
+  private flushOutgoing(): void {
+    const text = this.outgoing;
+    const callbacks = this.outgoingCallbacks;
+    this.outgoing = '';
+    this.outgoingCallbacks = [];
+    if (text === '' || this.socket.destroyed) return;
+    const done = callbacks.length === 0 ? undefined : (error?: unknown) => callbacks.forEach((callback) => callback(error));
+    if (!this.socket.write(text, 'utf-8', done)) this.pauseReading();
     if (this.socket.writableLength > this.options.maxSendBufferBytes) this.socket.destroy();
   }
 
@@ -156,6 +161,8 @@ export class TcpFrameSocket extends TcpSocket {
     this.options.onRefused?.(error);
     const socket = this.socket;
     if (socket.destroyed) return;
+    // Replies already due go first.
+    this.flushOutgoing();
     // Answer, then close as soon as the answer is flushed; later input is ignored.
     socket.end(this.encode({ id: id ?? null, err: error.toJSON(), isDisposed: true }));
     socket.once('finish', () => socket.destroy());

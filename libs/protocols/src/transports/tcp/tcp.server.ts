@@ -141,7 +141,7 @@ export class TcpServer extends ServerTCP {
     const requestId = id === undefined ? undefined : String(id);
     const message = createProtocolMessage({ protocol: 'tcp', payload: packet.data, headers, requestId }, pattern, direct.isEvent);
     // A packet with an id gets Nest's reply packets, whatever the endpoint (as on Nest's path).
-    const reply = id === undefined ? NO_REPLY : nestReplyPackets((packet) => socket.sendMessage({ ...packet, id } as never));
+    const reply = id === undefined ? NO_REPLY : nestReplyPackets((packet) => socket.sendMessage(packet as never), id);
     direct.run(message, reply, context);
     return DONE;
   }

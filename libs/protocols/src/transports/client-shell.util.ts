@@ -28,7 +28,9 @@ export class PendingCall {
  * The calls of one client waiting for replies, by numeric id, with ONE sweep timer for every
  * deadline instead of a timer per call: the timer is armed for the earliest deadline; when it
  * fires it ends the calls that are due with DEADLINE_EXCEEDED and re-arms for the next. With
- * equal timeouts a new call never moves it, so a call costs a `Map` insert and delete.
+ * equal timeouts a new call never moves it, so a call costs a `Map` insert and delete; the
+ * timer stays armed when the table empties (one call at a time would otherwise set and clear
+ * a timer per call), and is unref'd: the socket of a call in flight keeps the process alive.
  *
  * @internal
  */
@@ -61,13 +63,12 @@ export class PendingCalls {
     const call = this.calls.get(id);
     if (call === undefined) return;
     this.calls.delete(id);
-    if (this.calls.size === 0) this.disarm();
     call.done(error, value);
   }
 
   /** Forgets call `id` without calling it back (its caller cancelled). */
   drop(id: number): void {
-    if (this.calls.delete(id) && this.calls.size === 0) this.disarm();
+    this.calls.delete(id);
   }
 
   /** Ends every pending call with the error `errorOf` gives for it. */
@@ -82,6 +83,7 @@ export class PendingCalls {
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => this.sweep(), Math.min(Math.max(0, at - Date.now()), MAX_CALL_TIMEOUT_MS));
+    this.timer.unref();
   }
 
   private disarm(): void {

@@ -81,6 +81,7 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   if (options.http) applyHttpInputLimits(app, options.http);
 
   const direct = directEndpoints(app, explorer);
+  grpc?.server.useDirectEndpoints(direct);
   const tcp = options.tcp ? new TcpServer(options.tcp, direct) : undefined;
   const udp = options.udp ? new UdpServer(options.udp, direct) : undefined;
   const mqtt = options.mqtt ? new MqttServer(options.mqtt, direct) : undefined;

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ServerGrpc, type MessageHandler } from '@nestjs/microservices';
-import { isObservable, map, of, throwError, type Observable } from 'rxjs';
+import { isObservable, map, Observable, of, throwError } from 'rxjs';
 import { GRPC_DEFAULT_MAX_MESSAGE_BYTES } from '../../protocols.constants';
 import { notJsonMessage, unserializableReplyMessage } from '../../protocols.messages';
 
@@ -8,6 +8,9 @@ const malformedMessage = () => 'request is not a valid JsonMessage protobuf';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
 import { toGrpcStatus } from './grpc-status.util';
+import { createProtocolMessage } from '../../context/protocol-message.factory';
+import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import { normalizeHeaders } from '../../utils/headers.util';
 import type { TlsOptions } from '../../tls/tls.options';
 import { joinPem, loadServerTls, type ServerTlsMaterial } from '../../tls/tls-material.util';
 
@@ -85,6 +88,7 @@ function sslCredentials(tls: ServerTlsMaterial): grpc.ServerCredentials {
 export class GrpcServer extends ServerGrpc {
   private boundPort = 0;
   private readonly tls?: ServerTlsMaterial;
+  private direct?: DirectEndpoints;
 
   constructor(private readonly grpcOptions: GrpcServerOptions) {
     super({
@@ -100,6 +104,11 @@ export class GrpcServer extends ServerGrpc {
     if (grpcOptions.tls) this.tls = loadServerTls(grpcOptions.tls, 'grpc.tls');
   }
 
+  /** The direct handler path's endpoints (`startProtocols` sets them; generated proto only). @internal */
+  useDirectEndpoints(direct: DirectEndpoints): void {
+    this.direct = direct;
+  }
+
   get port(): number {
     return this.boundPort;
   }
@@ -107,7 +116,10 @@ export class GrpcServer extends ServerGrpc {
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
     // Only method patterns ({ service, rpc, streaming }); string patterns are for others.
     if (typeof pattern !== 'object' || pattern === null || !servesProtocol('grpc', extras)) return;
-    const handler = this.grpcOptions.isJsonEnvelope ? this.jsonHandler(callback) : callback;
+    const endpointPattern = (extras?.endpoint as { pattern?: unknown } | undefined)?.pattern;
+    const handler = this.grpcOptions.isJsonEnvelope
+      ? this.jsonHandler(callback, typeof endpointPattern === 'string' ? endpointPattern : undefined)
+      : callback;
     super.addHandler(pattern, handler, isEventHandler);
   }
 
@@ -124,7 +136,7 @@ export class GrpcServer extends ServerGrpc {
     return server;
   }
 
-  private jsonHandler(callback: MessageHandler): MessageHandler {
+  private jsonHandler(callback: MessageHandler, pattern: string | undefined): MessageHandler {
     const wrapped = (async (request: { json?: unknown }, ...rest: unknown[]) => {
       if (request === MALFORMED_REQUEST) return fail(ProtocolError.invalidArgument(malformedMessage()));
       let payload: unknown;
@@ -133,6 +145,8 @@ export class GrpcServer extends ServerGrpc {
       } catch {
         return fail(ProtocolError.invalidArgument(notJsonMessage('JsonMessage.json')));
       }
+      const direct = pattern === undefined ? undefined : this.direct?.find('grpc', pattern, callback);
+      if (direct && pattern !== undefined) return this.runDirect(direct, pattern, payload, rest[0], rest[1]);
       let result: unknown;
       try {
         result = await callback(payload, ...rest);
@@ -145,5 +159,41 @@ export class GrpcServer extends ServerGrpc {
       return result$.pipe(map(encodeReply));
     }) as MessageHandler;
     return wrapped;
+  }
+
+  /** The direct handler path: the reply (last value) or the error as the filter would give it. */
+  private runDirect(
+    direct: DirectEndpoint,
+    pattern: string,
+    payload: unknown,
+    metadata: unknown,
+    call: unknown,
+  ): Observable<{ json: string }> {
+    return new Observable((subscriber) => {
+      const headers = normalizeHeaders(metadata instanceof grpc.Metadata ? metadata.getMap() : undefined);
+      const raw = (call as { getDeadline?: () => Date | number } | undefined)?.getDeadline?.();
+      const deadline = raw instanceof Date ? raw.getTime() : raw;
+      const grpcDeadline = typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
+      const message = createProtocolMessage({ protocol: 'grpc', payload, headers, grpcDeadline }, pattern, direct.isEvent);
+      let last: unknown;
+      direct.run(
+        message,
+        {
+          next: (value) => (last = value),
+          complete: () => {
+            let reply: { json: string };
+            try {
+              reply = encodeReply(last);
+            } catch (error) {
+              return subscriber.error(error);
+            }
+            subscriber.next(reply);
+            subscriber.complete();
+          },
+          error: (body, error) => subscriber.error(toGrpcStatus(error, body)),
+        },
+        () => metadata,
+      );
+    });
   }
 }

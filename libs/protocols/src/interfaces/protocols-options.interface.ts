@@ -3,19 +3,9 @@ import type { ProtocolMiddleware } from './protocol-middleware.interface';
 import type { UdpListenerOptions } from '../transports/udp/udp.options';
 import type { ClientTlsOptions, TlsOptions } from '../tls/tls.options';
 import type { ProtocolMetricsOptions } from '../metrics/metrics.options';
+import type { ListenerOptions } from './listener-options.interface';
 
-/**
- * A socket listener. `port: 0` binds any free port; the bound one is reported by
- * `startProtocols`.
- *
- * @publicApi
- */
-export interface ListenerOptions {
-  /** Interface to bind. Default `127.0.0.1`. */
-  host?: string;
-  /** Port to bind. Default `0` (any free port). */
-  port?: number;
-}
+export type { ListenerOptions } from './listener-options.interface';
 
 /** @publicApi */
 export interface HttpListenerOptions extends ListenerOptions {

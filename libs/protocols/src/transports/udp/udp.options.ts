@@ -1,5 +1,5 @@
 import type { ClientCallOptions } from '../../interfaces/client-options.interface';
-import type { ListenerOptions } from '../../interfaces/protocols-options.interface';
+import type { ListenerOptions } from '../../interfaces/listener-options.interface';
 
 /** `udp4` or `udp6`. Default: `udp6` when `host` is an IPv6 literal (`::1`, `::`), else `udp4`. */
 export type UdpSocketType = 'udp4' | 'udp6';

@@ -147,10 +147,16 @@ export class BalancedCall {
       const client = slot.client;
       if (request.isPlainSend && client.call !== undefined) {
         // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
-        const id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
-          if (error !== undefined) failed(error);
-          else if (!isSettled) settle('served', undefined, value);
-        });
+        let id: number;
+        try {
+          id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
+            if (error !== undefined) failed(error);
+            else if (!isSettled) settle('served', undefined, value);
+          });
+        } catch (error) {
+          // NOTE: a client that throws (bad per-call options) still ends the attempt, booked.
+          return failed(error);
+        }
         if (!isSettled) this.stopWaiting = () => cancelAttempt(() => client.cancel?.(id));
         return;
       }

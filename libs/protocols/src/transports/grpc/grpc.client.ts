@@ -8,7 +8,8 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
 import { fromErrorObject } from '../../errors/to-protocol-error.util';
 import { timeoutHeader } from '../../utils/headers.util';
-import { NOT_SENT_DETAILS } from '../client-call.util';
+import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
+import type { CallCallback } from '../client-shell.util';
 import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
 import { ClientStatus } from '../client.events';
@@ -65,6 +66,8 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   private readonly tls?: ClientTlsMaterial;
   private readonly methods = new Map<string, GrpcClientMethod>();
   private readonly active = new Set<ActiveCall>();
+  private readonly cancels = new Map<number, () => void>();
+  private nextCallId = 0;
   private client?: grpc.Client;
   private connection?: Promise<grpc.Client>;
 
@@ -124,6 +127,37 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   unwrap<T>(): T {
     if (!this.client) throw new Error(CLIENT_NOT_CONNECTED(CLIENT_NAME));
     return this.client as T;
+  }
+
+  /**
+   * The promise-free fast path of the balanced clients: calls `done` once with the reply or a
+   * `ProtocolError`; returns an id for `cancel`. The deadline is grpc-js's own (no timer here).
+   */
+  call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
+    const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
+    const packet = this.withHeaders({ pattern, data }, deadline, options?.headers);
+    const id = (this.nextCallId = this.nextCallId === 0x7fffffff ? 1 : this.nextCallId + 1);
+    const start = (): void => {
+      let isDone = false;
+      const stop = this.startCall(packet, deadline, (reply) => {
+        isDone = true;
+        this.ended(id, reply, done);
+      });
+      if (!isDone) this.cancels.set(id, stop);
+    };
+    if (this.client) start();
+    else this.connect().then(start, (error: unknown) => this.ended(id, { err: error }, done));
+    return id;
+  }
+
+  cancel(id: number): void {
+    this.cancels.get(id)?.();
+    this.cancels.delete(id);
+  }
+
+  private ended(id: number, { err, response }: WritePacket, done: CallCallback): void {
+    this.cancels.delete(id);
+    done(err ? toClientError(err) : undefined, response);
   }
 
   /** Calls the method of `pattern` and emits its reply (`null` for none). */

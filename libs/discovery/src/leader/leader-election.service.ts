@@ -111,20 +111,18 @@ export class LeaderElection implements BeforeApplicationShutdown, OnApplicationS
     // NOTE: watching alone must not campaign: a pure watcher (shouldRegister: false) took the lease.
     const source: Observable<LeaderState | null> =
       entry?.state ??
-      this.elector
-        .watch(group)
-        .pipe(
-          map((leader) =>
-            leader
-              ? {
-                  group,
-                  leaderId: leader.leaderId,
-                  fencingToken: leader.fencingToken,
-                  isLocal: leader.leaderId === this.candidateId && this.isLeader(group),
-                }
-              : null,
-          ),
-        );
+      this.elector.watch(group).pipe(
+        map((leader) =>
+          leader
+            ? {
+                group,
+                leaderId: leader.leaderId,
+                fencingToken: leader.fencingToken,
+                isLocal: leader.leaderId === this.candidateId && this.isLeader(group),
+              }
+            : null,
+        ),
+      );
     return source.pipe(
       distinctUntilChanged((a, b) => a?.leaderId === b?.leaderId && a?.fencingToken === b?.fencingToken && a?.isLocal === b?.isLocal),
     );

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { ServerMqtt, type MessageHandler } from '@nestjs/microservices';
 import type { MqttClient, IClientPublishOptions } from 'mqtt';
 import { MQTT_DEFAULT_MAX_PAYLOAD_BYTES } from '../../protocols.constants';
-import { badIdMessage, noEndpointMessage, payloadTooLargeMessage, unserializableReplyMessage } from '../../protocols.messages';
+import { badIdMessage, noEndpointMessage, payloadTooLargeMessage } from '../../protocols.messages';
+import { serializeReply } from '../serialize-reply.util';
 import type { MqttListenerOptions } from '../../interfaces/protocols-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { normalizeHeaders } from '../../utils/headers.util';
@@ -202,12 +203,7 @@ export class MqttServer extends ServerMqtt {
     const options: IClientPublishOptions = {};
     const correlationData = packet.properties?.correlationData;
     if (correlationData) options.properties = { correlationData };
-    let payload: string;
-    try {
-      payload = JSON.stringify(body);
-    } catch {
-      payload = JSON.stringify({ id: body.id, err: ProtocolError.internal(unserializableReplyMessage()).toJSON(), isDisposed: true });
-    }
+    const payload = serializeReply(body, (err) => ({ id: body.id, err, isDisposed: true }));
     pub.publish(topic, payload, options);
   }
 }

@@ -2,13 +2,8 @@ import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { TcpSocket } from '@nestjs/microservices';
 import { ProtocolError } from '../../errors/protocol.error';
-import {
-  frameTooLargeMessage,
-  incompleteFrameMessage,
-  malformedFrameMessage,
-  notJsonMessage,
-  unserializableReplyMessage,
-} from '../../protocols.messages';
+import { frameTooLargeMessage, incompleteFrameMessage, malformedFrameMessage, notJsonMessage } from '../../protocols.messages';
+import { serializeReply } from '../serialize-reply.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
 
 /** Longest accepted length prefix: 10 digits (≈ 9.3 GiB) is beyond any sane frame limit. */
@@ -136,20 +131,10 @@ export class TcpFrameSocket extends TcpSocket {
   }
 
   private encode(message: unknown): string {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(message);
-    } catch {
-      json = undefined;
-    }
-    if (typeof json !== 'string') {
+    const json = serializeReply(message, (err) => {
       const id = (message as { id?: unknown } | null)?.id;
-      json = JSON.stringify({
-        id: typeof id === 'string' || typeof id === 'number' ? id : null,
-        err: ProtocolError.internal(unserializableReplyMessage()).toJSON(),
-        isDisposed: true,
-      });
-    }
+      return { id: typeof id === 'string' || typeof id === 'number' ? id : null, err, isDisposed: true };
+    });
     return `${json.length}#${json}`;
   }
 

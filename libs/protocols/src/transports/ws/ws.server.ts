@@ -12,7 +12,7 @@ import { normalizeHeaders } from '../../utils/headers.util';
 import { servesProtocol } from '../serves-protocol.util';
 import { handleRequest } from '../nest-compat.util';
 import { salvageRequestId } from '../../utils/salvage-id.util';
-import { unserializableReplyMessage } from '../../protocols.messages';
+import { serializeReply } from '../serialize-reply.util';
 import { parseWsFrame, type WsFrame } from './ws-frame';
 import { WsMessageContext } from './ws-message.context';
 import { InvalidTlsOptionError } from '../../tls/invalid-tls-option.error';
@@ -281,13 +281,7 @@ export class WsServer extends Server implements CustomTransportStrategy {
   /** Sends a frame; a reply that cannot be serialized becomes an INTERNAL error for its id. */
   private reply(socket: WebSocket, frame: { id?: string | null; data?: unknown; error?: object }): void {
     if (socket.readyState !== socket.OPEN) return;
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(frame);
-    } catch {
-      text = undefined;
-    }
-    text ??= JSON.stringify({ id: frame.id ?? null, error: ProtocolError.internal(unserializableReplyMessage()).toJSON() });
+    const text = serializeReply(frame, (error) => ({ id: frame.id ?? null, error }));
     corkUntilNextTick(socket);
     socket.send(text);
   }

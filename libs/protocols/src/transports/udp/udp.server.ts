@@ -15,8 +15,8 @@ import { UdpContext } from './udp.context';
 import { UdpStatus, type UdpEvents, type UdpServerStats } from './udp.events';
 import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_AMPLIFIED, UDP_REPLY_TOO_LARGE } from './udp.messages';
 import type { UdpListenerOptions } from './udp.options';
-import { createProtocolMessage } from '../../context/protocol-message.factory';
 import type { DirectEndpoints } from '../../dispatch/direct-endpoints';
+import { runUdpDirect } from './udp-direct.util';
 
 type UdpRequest = Extract<DecodedUdpDatagram, { kind: 'request' }>;
 type UdpEvent = Extract<DecodedUdpDatagram, { kind: 'event' }>;
@@ -204,14 +204,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     if (!handler) return this.drop(`event for no endpoint '${event.pattern}'`, remote);
     const context = new UdpContext([remote, event.pattern, event.headers, undefined]);
     const direct = this.direct?.find('udp', event.pattern, handler);
-    if (direct) {
-      const message = createProtocolMessage(
-        { protocol: 'udp', payload: event.data, headers: event.headers },
-        event.pattern,
-        direct.isEvent,
-      );
-      return direct.run(message, { next() {}, complete() {}, error() {} }, () => context);
-    }
+    if (direct) return runUdpDirect(direct, event, context);
     this.handleEvent(event.pattern, { pattern: event.pattern, data: event.data }, context).catch((error: unknown) =>
       this.log.error(`UDP event '${event.pattern}' failed: ${String(error)}`),
     );
@@ -239,21 +232,7 @@ export class UdpServer extends Server<UdpEvents, UdpStatus> implements CustomTra
     if (!handler) return finish({ id, err: ProtocolError.notFound(UDP_NO_ENDPOINT(pattern)).toJSON() });
     const context = new UdpContext([remote, pattern, request.headers, id]);
     const direct = this.direct?.find('udp', pattern, handler);
-    if (direct) {
-      const message = createProtocolMessage(
-        { protocol: 'udp', payload: data, headers: request.headers, requestId: id },
-        pattern,
-        direct.isEvent,
-      );
-      // One datagram per request: a streamed response is answered with its last value; an event endpoint with an ack.
-      let last: unknown = null;
-      const next = (value: unknown) => {
-        if (value !== undefined) last = value;
-      };
-      const complete = () => finish({ id, response: direct.isEvent ? null : last });
-      const error = (body: ProtocolErrorBody) => finish({ id, err: body });
-      return direct.run(message, { next, complete, error }, () => context);
-    }
+    if (direct) return runUdpDirect(direct, request, context, finish);
     if (handler.isEventHandler) {
       // An event endpoint called as a request is acknowledged once it ran.
       this.handleEvent(pattern, { pattern, data }, context).then(

@@ -53,6 +53,8 @@ module.exports = {
         'bad-input-grpc',
         'hostile-deadlines',
         'hostile-overload',
+        'hostile-udp',
+        'hostile-mqtt',
         'metrics-http-tcp',
         'handler-paths',
       ].map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),

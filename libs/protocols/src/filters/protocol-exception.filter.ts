@@ -5,9 +5,9 @@ import type { Response } from 'express';
 import { findProtocolMessage } from '../context/protocol-message.factory';
 import type { ProtocolError, ProtocolErrorBody } from '../errors/protocol.error';
 import { toErrorReply } from './error-reply.util';
-import { toGrpcStatus } from '../transports/grpc/grpc-status.util';
+import { toGrpcStatus } from '../errors/grpc-status.util';
 
-export { GRPC_ERROR_TRAILER } from '../transports/grpc/grpc-status.util';
+export { GRPC_ERROR_TRAILER } from '../errors/grpc-status.util';
 
 /**
  * Maps any error to each protocol's native form: HTTP status + JSON body; gRPC status +

@@ -41,6 +41,8 @@ export class BalancedCall {
   /** True when the inbound request's deadline, not this call's timeout, set `deadline`. */
   private readonly isInboundBound: boolean;
   private readonly retry: RetryOptions;
+  /** The first instance tried; the `Set` of tried ones is made only when a retry needs it. */
+  private firstId: string | undefined;
   private tried: Set<string> | undefined;
   private isCancelled = false;
   /** Stops what the call is waiting on (attempt, backoff, empty view). */
@@ -68,46 +70,85 @@ export class BalancedCall {
     this.stopWaiting?.();
   }
 
-  async run(): Promise<unknown> {
+  /**
+   * Runs the call and calls `done` once with its reply or its failure. The fast path (view
+   * ready, a request to a client with `call()`, a first pick) takes no promise at all; a
+   * retry, an empty view or a cold start continue in `run`'s loop.
+   */
+  start(done: (error: unknown, value?: unknown) => void): void {
     const balancer = this.balancer;
-    if (!balancer.isReady) await balancer.start();
-    balancer.totals.requests++;
-    balancer.budget.recordRequest();
-    const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 3);
-    let lastError: ProtocolError | undefined;
-    for (let attempt = 1; ; attempt++) {
+    const remaining = this.deadline - Date.now();
+    if (balancer.isReady && this.request.isPlainSend && remaining > 0) {
+      const instance = balancer.picker.pick(this.hashKey === undefined ? undefined : this);
+      if (instance !== undefined && balancer.clients.get(instance).client.call !== undefined) {
+        this.book();
+        this.firstId = instance.id;
+        const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);
+        this.attemptWith(instance, attemptMs, this.isInboundBound && attemptMs === remaining, (error, value) => {
+          if (error === undefined) return done(undefined, value);
+          this.loop(2, error as ProtocolError, attemptMs === remaining).then((reply) => done(undefined, reply), done);
+        });
+        return;
+      }
+    }
+    this.run().then((reply) => done(undefined, reply), done);
+  }
+
+  async run(): Promise<unknown> {
+    if (!this.balancer.isReady) await this.balancer.start();
+    this.book();
+    return this.loop(1, undefined, false);
+  }
+
+  private book(): void {
+    this.balancer.totals.requests++;
+    this.balancer.budget.recordRequest();
+  }
+
+  /** Attempts from `attempt` on; `failure`: how attempt `attempt - 1` failed, if it did. */
+  private async loop(attempt: number, failure: ProtocolError | undefined, wasWholeBudget: boolean): Promise<unknown> {
+    const balancer = this.balancer;
+    let lastError = failure === undefined ? undefined : await this.afterFailure(failure, attempt - 1, wasWholeBudget);
+    for (; ; attempt++) {
       this.throwIfCancelled();
       const remaining = this.deadline - Date.now();
       if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.request.pattern}' ran out of time`);
+      if (this.firstId !== undefined) this.tried ??= new Set([this.firstId]);
       let instance = balancer.picker.pick(this.tried === undefined && this.hashKey === undefined ? undefined : this);
       // An empty view (cold start, registry restarted empty) may fill within the deadline: wait for the next one.
-      while (instance === undefined && this.tried === undefined && Date.now() < this.deadline - 1 && !this.isCancelled) {
+      while (instance === undefined && this.firstId === undefined && Date.now() < this.deadline - 1 && !this.isCancelled) {
         await this.waitForView();
         instance = balancer.picker.pick(this.hashKey === undefined ? undefined : this);
       }
       this.throwIfCancelled();
       if (instance === undefined)
         throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${balancer.service}' serves ${balancer.transport}`);
-      (this.tried ??= new Set<string>()).add(instance.id);
+      if (this.firstId === undefined) this.firstId = instance.id;
+      else this.tried!.add(instance.id);
       const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);
       try {
         return await this.attempt(instance, attemptMs, this.isInboundBound && attemptMs === remaining);
       } catch (error) {
-        const failure = error as ProtocolError;
-        if (this.isCancelled || isApplicationError(failure) || attempt >= maxAttempts) throw failure;
-        // NOTE: an attempt that timed out with the whole remaining budget leaves none to retry with.
-        if (failure.code === 'DEADLINE_EXCEEDED' && attemptMs === remaining) throw failure;
-        if (!isRetryable(failure, this.retry.isIdempotent === true)) throw failure;
-        if (!balancer.budget.tryRetry()) {
-          balancer.totals.budgetExhausted++;
-          throw failure;
-        }
-        balancer.totals.retries++;
-        lastError = failure;
-        const backoff = Math.min(this.retry.maxBackoffMs ?? 200, (this.retry.backoffMs ?? 10) * 2 ** (attempt - 1));
-        await this.sleep(Math.min(Math.random() * backoff, Math.max(0, this.deadline - Date.now() - 1)));
+        lastError = await this.afterFailure(error as ProtocolError, attempt, attemptMs === remaining);
       }
     }
+  }
+
+  /** Decides whether attempt `attempt`'s failure is retried (throws it when not); waits the backoff. */
+  private async afterFailure(failure: ProtocolError, attempt: number, wasWholeBudget: boolean): Promise<ProtocolError> {
+    const balancer = this.balancer;
+    if (this.isCancelled || isApplicationError(failure) || attempt >= Math.max(1, this.retry.maxAttempts ?? 3)) throw failure;
+    // NOTE: an attempt that timed out with the whole remaining budget leaves none to retry with.
+    if (failure.code === 'DEADLINE_EXCEEDED' && wasWholeBudget) throw failure;
+    if (!isRetryable(failure, this.retry.isIdempotent === true)) throw failure;
+    if (!balancer.budget.tryRetry()) {
+      balancer.totals.budgetExhausted++;
+      throw failure;
+    }
+    balancer.totals.retries++;
+    const backoff = Math.min(this.retry.maxBackoffMs ?? 200, (this.retry.backoffMs ?? 10) * 2 ** (attempt - 1));
+    await this.sleep(Math.min(Math.random() * backoff, Math.max(0, this.deadline - Date.now() - 1)));
+    return failure;
   }
 
   /** One attempt on the instance `instanceId` of the view (broadcast, leader): no pick, no retry. */
@@ -126,55 +167,64 @@ export class BalancedCall {
 
   /** One attempt on one instance, booked on its slot; `isCutByCaller`: its timeout is the inbound deadline. */
   private attempt(instance: ServiceInstance, timeoutMs: number, isCutByCaller: boolean): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) =>
+      this.attemptWith(instance, timeoutMs, isCutByCaller, (error, value) => (error === undefined ? resolve(value) : reject(error))),
+    );
+  }
+
+  /** `attempt` with a callback: `done` is called once, possibly before this returns. */
+  private attemptWith(
+    instance: ServiceInstance,
+    timeoutMs: number,
+    isCutByCaller: boolean,
+    done: (error: ProtocolError | undefined, value?: unknown) => void,
+  ): void {
     const balancer = this.balancer;
     const slot = balancer.begin(instance);
     const started = performance.now();
     const request = this.request;
-    return new Promise<unknown>((resolve, reject) => {
-      let isSettled = false;
-      const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
-        isSettled = true;
-        this.stopWaiting = undefined;
-        balancer.end(slot, end, performance.now() - started, error);
-        if (error === undefined) resolve(value);
-        else reject(error);
-      };
-      const failed = (raw: unknown): void => {
-        if (isSettled) return;
-        const error = attemptError(raw, request.pattern);
-        settle(endOf(error, isCutByCaller), error, undefined);
-      };
-      const client = slot.client;
-      if (request.isPlainSend && client.call !== undefined) {
-        // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
-        let id: number;
-        try {
-          id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
-            if (error !== undefined) failed(error);
-            else if (!isSettled) settle('served', undefined, value);
-          });
-        } catch (error) {
-          // NOTE: a client that throws (bad per-call options) still ends the attempt, booked.
-          return failed(error);
-        }
-        if (!isSettled) this.stopWaiting = () => cancelAttempt(() => client.cancel?.(id));
-        return;
+    let isSettled = false;
+    const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
+      isSettled = true;
+      this.stopWaiting = undefined;
+      balancer.end(slot, end, performance.now() - started, error);
+      done(error, value);
+    };
+    const failed = (raw: unknown): void => {
+      if (isSettled) return;
+      const error = attemptError(raw, request.pattern);
+      settle(endOf(error, isCutByCaller), error, undefined);
+    };
+    const client = slot.client;
+    if (request.isPlainSend && client.call !== undefined) {
+      // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
+      let id: number;
+      try {
+        id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
+          if (error !== undefined) failed(error);
+          else if (!isSettled) settle('served', undefined, value);
+        });
+      } catch (error) {
+        // NOTE: a client that throws (bad per-call options) still ends the attempt, booked.
+        return failed(error);
       }
-      let value: unknown;
-      const subscription = request.invoke(client, timeoutMs).subscribe({
-        next: (reply) => (value = reply),
-        error: failed,
-        complete: () => {
-          if (!isSettled) settle('served', undefined, value);
-        },
-      });
-      if (!isSettled) this.stopWaiting = () => cancelAttempt(() => subscription.unsubscribe());
-      function cancelAttempt(stop: () => void): void {
-        if (isSettled) return;
-        stop();
-        settle('caller', cancelledError(request.pattern), undefined);
-      }
+      if (!isSettled) this.stopWaiting = () => cancelAttempt(() => client.cancel?.(id));
+      return;
+    }
+    let value: unknown;
+    const subscription = request.invoke(client, timeoutMs).subscribe({
+      next: (reply) => (value = reply),
+      error: failed,
+      complete: () => {
+        if (!isSettled) settle('served', undefined, value);
+      },
     });
+    if (!isSettled) this.stopWaiting = () => cancelAttempt(() => subscription.unsubscribe());
+    function cancelAttempt(stop: () => void): void {
+      if (isSettled) return;
+      stop();
+      settle('caller', cancelledError(request.pattern), undefined);
+    }
   }
 
   private waitForView(): Promise<void> {

@@ -164,10 +164,7 @@ export class BalancedClientProxy extends ClientProxy {
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const call = this.start(this.sendRequest(packet.pattern as string, packet.data, undefined), {}, this.retry);
-    call.run().then(
-      (response) => callback({ response, isDisposed: true }),
-      (err: unknown) => callback({ err }),
-    );
+    call.start((err, response) => callback(err === undefined ? { response, isDisposed: true } : { err }));
     return () => call.cancel();
   }
 
@@ -203,13 +200,11 @@ export class BalancedClientProxy extends ClientProxy {
   private observe<T>(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): Observable<T> {
     return new Observable<T>((subscriber) => {
       const call = this.start(request, options, retry);
-      call.run().then(
-        (value) => {
-          subscriber.next(value as T);
-          subscriber.complete();
-        },
-        (error: unknown) => subscriber.error(error),
-      );
+      call.start((error, value) => {
+        if (error !== undefined) return subscriber.error(error);
+        subscriber.next(value as T);
+        subscriber.complete();
+      });
       return () => call.cancel();
     });
   }

@@ -2,20 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { BehaviorSubject, filter, firstValueFrom, type Observable } from 'rxjs';
 import type { BoundAddresses } from './interfaces/bound-addresses.interface';
 import type { ProtocolsStats } from './interfaces/protocols-stats.interface';
-import type { MqttServer } from './transports/mqtt/mqtt.server';
-import type { TcpServer } from './transports/tcp/tcp.server';
-import type { UdpServer } from './transports/udp/udp.server';
-import type { WsServer } from './transports/ws/ws.server';
+import type { TransportListener } from './transports/transport.descriptor';
 
 export type { ProtocolsStats } from './interfaces/protocols-stats.interface';
-
-/** The servers `startProtocols` started, as the runtime reads their counters. @internal */
-export interface StartedListeners {
-  tcp?: TcpServer;
-  udp?: UdpServer;
-  ws?: WsServer;
-  mqtt?: MqttServer;
-}
 
 /**
  * This app's listeners at run time: where they are bound, once they all are (discovery
@@ -27,7 +16,7 @@ export interface StartedListeners {
 @Injectable()
 export class ProtocolsRuntime {
   private readonly state = new BehaviorSubject<BoundAddresses | undefined>(undefined);
-  private listeners: StartedListeners = {};
+  private listeners: readonly TransportListener[] = [];
 
   /** Emits once, when every configured listener is up. */
   readonly addresses$: Observable<BoundAddresses> = this.state.pipe(filter((a): a is BoundAddresses => a !== undefined));
@@ -45,17 +34,11 @@ export class ProtocolsRuntime {
    * datagram counts). Empty before `startProtocols`.
    */
   stats(): ProtocolsStats {
-    const { tcp, udp, ws, mqtt } = this.listeners;
-    const stats: ProtocolsStats = {};
-    if (tcp) stats.tcp = { droppedMessages: tcp.droppedMessages, refusedConnections: tcp.refusedConnections };
-    if (ws) stats.ws = { refusedConnections: ws.refusedConnections };
-    if (mqtt) stats.mqtt = { droppedMessages: mqtt.droppedMessages };
-    if (udp) stats.udp = udp.stats();
-    return stats;
+    return Object.assign({}, ...this.listeners.map((listener) => listener.stats?.() ?? {})) as ProtocolsStats;
   }
 
   /** @internal */
-  markReady(addresses: BoundAddresses, listeners: StartedListeners = {}): void {
+  markReady(addresses: BoundAddresses, listeners: readonly TransportListener[] = []): void {
     this.listeners = listeners;
     this.state.next(addresses);
   }

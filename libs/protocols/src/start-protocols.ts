@@ -13,10 +13,8 @@ import { MiddlewareResolver } from './middleware/middleware-resolver';
 import { ProtocolTimings } from './middleware/protocol-timings';
 import { ProtocolsRuntime } from './protocols.runtime';
 import { startedTwiceMessage } from './setup.messages';
-import { MqttServer } from './transports/mqtt/mqtt.server';
-import { TcpServer } from './transports/tcp/tcp.server';
-import { UdpServer } from './transports/udp/udp.server';
-import { WsServer } from './transports/ws/ws.server';
+import type { TransportListener, TransportStartContext } from './transports/transport.descriptor';
+import { TRANSPORT_DESCRIPTORS } from './transports/transport-descriptors';
 import { applyHttpInputLimits } from './utils/http-input-limits.util';
 import { isHttpsServer, useHttpsServer } from './tls/https-server.util';
 import { httpsOptionsFrom } from './tls/tls-material.util';
@@ -80,16 +78,11 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
   // Body limits and the error shape of unknown routes / unreadable bodies (before app.init()).
   if (options.http) applyHttpInputLimits(app, options.http);
 
-  const direct = directEndpoints(app, explorer);
-  grpc?.server.useDirectEndpoints(direct);
-  const tcp = options.tcp ? new TcpServer(options.tcp, direct) : undefined;
-  const udp = options.udp ? new UdpServer(options.udp, direct) : undefined;
-  const mqtt = options.mqtt ? new MqttServer(options.mqtt, direct) : undefined;
-  // WebSocket shares the HTTP server unless it has a port of its own.
-  const sharesHttp = options.http !== undefined && options.ws?.port === undefined;
-  const ws = options.ws ? new WsServer(options.ws, sharesHttp ? app.getHttpServer() : undefined, direct) : undefined;
-  const strategies = [tcp, udp, grpc?.server, mqtt, ws].filter((s): s is NonNullable<typeof s> => s !== undefined);
-  const microservices = strategies.map((strategy) => connectOnce(app, strategy));
+  const context: TransportStartContext = { app, options, direct: directEndpoints(app, explorer), grpc };
+  const listeners = TRANSPORT_DESCRIPTORS.map((descriptor) => descriptor.create(context)).filter(
+    (listener): listener is TransportListener => listener !== undefined,
+  );
+  const microservices = listeners.map((listener) => connectOnce(app, listener.strategy));
 
   try {
     await Promise.all(microservices.map((microservice) => microservice.listen()));
@@ -102,28 +95,11 @@ export async function startProtocols(app: INestApplication): Promise<BoundAddres
     const server = app.getHttpServer();
     const { port } = server.address() as AddressInfo;
     addresses.http = { host, port, url: `${isHttpsServer(server) ? 'https' : 'http'}://${host}:${port}` };
+    context.http = addresses.http;
   } else {
     await app.init();
   }
-  if (ws && sharesHttp && addresses.http) ws.bindAddress(addresses.http.host, addresses.http.port);
-  if (ws) addresses.ws = ws.address;
-  if (tcp) addresses.tcp = { host: tcp.address().address, port: tcp.address().port, tls: options.tcp?.tls !== undefined };
-  if (udp) addresses.udp = { host: udp.address().address, port: udp.address().port };
-  if (grpc) {
-    const { host, packageName, services, methods, protoPath } = grpc;
-    const port = grpc.server.port;
-    addresses.grpc = {
-      host,
-      port,
-      url: `${host}:${port}`,
-      tls: options.grpc?.tls !== undefined,
-      package: packageName,
-      services,
-      methods,
-      protoPath,
-    };
-  }
-  if (mqtt && options.mqtt) addresses.mqtt = { url: options.mqtt.url, topicBase: mqtt.topicBase, protocolVersion: mqtt.protocolVersion };
-  app.get(ProtocolsRuntime, { strict: false }).markReady(addresses, { tcp, udp, ws, mqtt });
+  for (const listener of listeners) Object.assign(addresses, listener.address(context));
+  app.get(ProtocolsRuntime, { strict: false }).markReady(addresses, listeners);
   return addresses;
 }

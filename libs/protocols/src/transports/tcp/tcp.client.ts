@@ -17,6 +17,9 @@ import { tlsFailureMessage } from '../../tls/tls-failure.util';
 /** Longest accepted length prefix of a reply frame. */
 const MAX_PREFIX_DIGITS = 10;
 
+/** Socket events `on()` forwards (`error`, `close`, `end`, ...). */
+type SocketListener = (...args: unknown[]) => void;
+
 /**
  * Orion's TCP client: Nest's TCP framing (`<length>#<json>`, as `ClientTCP` and our
  * `TcpServer` speak it) without Nest's per-call `ClientProxy` machinery. A call is a numeric
@@ -36,7 +39,7 @@ const MAX_PREFIX_DIGITS = 10;
  *
  * @publicApi
  */
-export class TcpClient extends ClientProxy<Record<never, never>, ClientStatus> {
+export class TcpClient extends ClientProxy<Record<string, SocketListener>, ClientStatus> {
   private readonly logger = new Logger('TcpClient');
   private readonly host: string;
   private readonly port: number;
@@ -44,7 +47,7 @@ export class TcpClient extends ClientProxy<Record<never, never>, ClientStatus> {
   private readonly maxFrameLength: number;
   private readonly tls: ClientTlsConnectOptions | undefined;
   private readonly pending = new PendingCalls();
-  private readonly listeners: [string, (...args: unknown[]) => void][] = [];
+  private readonly listeners: [string, SocketListener][] = [];
   private socket: Socket | undefined;
   private connecting: Promise<void> | undefined;
   private isConnected = false;
@@ -146,9 +149,9 @@ export class TcpClient extends ClientProxy<Record<never, never>, ClientStatus> {
   }
 
   /** Listens to the socket's events (`error`, `close`, ...), now and after reconnects. */
-  override on(event: never, callback: never): void {
-    this.listeners.push([event as string, callback as (...args: unknown[]) => void]);
-    this.socket?.on(event as string, callback as (...args: unknown[]) => void);
+  override on(event: string, callback: SocketListener): void {
+    this.listeners.push([event, callback]);
+    this.socket?.on(event, callback);
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {

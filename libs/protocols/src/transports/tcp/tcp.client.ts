@@ -105,7 +105,12 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   /** Sends an event at once (hot); subscribe to learn when it was written, or why not. */
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
     const source = new Observable<TResult>((subscriber) => {
-      this.event(pattern, data, options, (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)));
+      // Like Nest's ClientProxy#emit: one undefined value once written, so lastValueFrom() resolves.
+      this.event(pattern, data, options, (error) => {
+        if (error !== undefined) return subscriber.error(error);
+        subscriber.next(undefined as TResult);
+        subscriber.complete();
+      });
     });
     const eager = connectable(source, { connector: () => new Subject<TResult>(), resetOnDisconnect: false });
     eager.connect();

@@ -11,6 +11,8 @@ export { currentProtocolMessage } from './context/message-context.storage';
 export { ProtocolExceptionFilter, GRPC_ERROR_TRAILER } from './filters/protocol-exception.filter';
 export { UnknownRouteFilter } from './filters/unknown-route.filter';
 export * from './transports';
+export { ADVERTISED_TRANSPORTS } from './transports/transport-descriptors';
+export type { AdvertisedEndpoint, TransportAdvertisement } from './transports/transport.descriptor';
 export * from './logging';
 export * from './metrics';
 export * from './bridge';

@@ -12,7 +12,16 @@ function allAddresses(tls: boolean, host = '127.0.0.1'): BoundAddresses {
     ws: { host, port: 3002, path: '/ws', url: url('ws', 3002, '/ws') },
     tcp: { host, port: 3003, tls },
     udp: { host, port: 3004 },
-    grpc: { host, port: 3005, url: `${host}:3005`, tls, package: 'orion', services: ['MathService'], methods: METHODS, protoPath: '/tmp/x.proto' },
+    grpc: {
+      host,
+      port: 3005,
+      url: `${host}:3005`,
+      tls,
+      package: 'orion',
+      services: ['MathService'],
+      methods: METHODS,
+      protoPath: '/tmp/x.proto',
+    },
     mqtt: { url: `${tls ? 'mqtts' : 'mqtt'}://broker.local:${tls ? 8883 : 1884}`, topicBase: 'orion/math/i-1', protocolVersion: 5 },
   };
 }

@@ -1,8 +1,9 @@
-import type { TransportDescriptor } from '../transport.descriptor';
+import { bracketHost, type TransportDescriptor } from '../transport.descriptor';
 
 /**
  * gRPC in start-up: the listener `startProtocols` built and checked before anything binds
- * (`buildGrpcListener`), with the direct path, and what it advertises. @internal
+ * (`buildGrpcListener`), with the direct path, its address; advertised with its `host:port`,
+ * package, services and the method of each pattern. @internal
  */
 export const GRPC_DESCRIPTOR: TransportDescriptor = {
   protocol: 'grpc',
@@ -17,6 +18,20 @@ export const GRPC_DESCRIPTOR: TransportDescriptor = {
         const tls = options.grpc?.tls !== undefined;
         return { grpc: { host, port, url: `${host}:${port}`, tls, package: packageName, services, methods, protoPath } };
       },
+    };
+  },
+  advertise({ grpc }, resolveHost) {
+    if (!grpc) return undefined;
+    const host = resolveHost(grpc.host);
+    return {
+      protocol: 'grpc',
+      host,
+      port: grpc.port,
+      url: `${bracketHost(host)}:${grpc.port}`,
+      tls: grpc.tls === true,
+      grpcPackage: grpc.package,
+      grpcServices: grpc.services,
+      grpcMethods: grpc.methods,
     };
   },
 };

@@ -1,7 +1,7 @@
 import type { TransportDescriptor } from '../transport.descriptor';
 import { TcpServer } from './tcp.server';
 
-/** TCP in start-up: a `TcpServer` for `tcp`, its address, its counters. @internal */
+/** TCP in start-up: a `TcpServer` for `tcp`, its address, its counters; advertised as host, port, tls. @internal */
 export const TCP_DESCRIPTOR: TransportDescriptor = {
   protocol: 'tcp',
   create({ options, direct }) {
@@ -13,4 +13,5 @@ export const TCP_DESCRIPTOR: TransportDescriptor = {
       stats: () => ({ tcp: { droppedMessages: server.droppedMessages, refusedConnections: server.refusedConnections } }),
     };
   },
+  advertise: ({ tcp }, resolveHost) => tcp && { protocol: 'tcp', host: resolveHost(tcp.host), port: tcp.port, tls: tcp.tls === true },
 };

@@ -1,7 +1,7 @@
 import type { TransportDescriptor } from '../transport.descriptor';
 import { UdpServer } from './udp.server';
 
-/** UDP in start-up: a `UdpServer` for `udp`, its address, its datagram counters. @internal */
+/** UDP in start-up: a `UdpServer` for `udp`, its address, its datagram counters; advertised as host and port. @internal */
 export const UDP_DESCRIPTOR: TransportDescriptor = {
   protocol: 'udp',
   create({ options, direct }) {
@@ -13,4 +13,5 @@ export const UDP_DESCRIPTOR: TransportDescriptor = {
       stats: () => ({ udp: server.stats() }),
     };
   },
+  advertise: ({ udp }, resolveHost) => udp && { protocol: 'udp', host: resolveHost(udp.host), port: udp.port },
 };

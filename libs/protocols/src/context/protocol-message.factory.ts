@@ -10,8 +10,6 @@ import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import { deadlineFromHeaders, normalizeHeaders } from '../utils/headers.util';
 import { clampDeadline } from '../utils/deadline.util';
 import { isProtocolAwareContext } from './protocol-aware-context.interface';
-import { tcpMetadata } from '../transports/nest-compat.util';
-import { TcpRequestContext } from '../transports/tcp/tcp-request.context';
 
 // NOTE: a cache, not a registry: the middleware chain, @Msg() and @MsgContext() of one
 // request must see the same message object, keyed by the request's own context object.
@@ -60,8 +58,11 @@ function readRpc(ctx: ExecutionContext): RawMessage {
     };
   }
   if (context instanceof TcpContext) {
-    const requestId = context instanceof TcpRequestContext ? context.requestId : undefined;
-    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(tcpMetadata(context)), requestId };
+    // Orion's TcpServer hands a TcpRequestContext (transports/tcp), which adds the packet's
+    // id; the packet's headers are the context's third argument (Nest 11 and 12). Read here
+    // without importing the transport: the core does not depend on the transports.
+    const { requestId } = context as TcpContext & { requestId?: string };
+    return { key: context, protocol: 'tcp', payload, headers: normalizeHeaders(context.getArgByIndex(2)), requestId };
   }
   if (isProtocolAwareContext(context)) {
     const headers = normalizeHeaders(context.getHeaders());

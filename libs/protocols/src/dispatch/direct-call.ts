@@ -1,5 +1,5 @@
 import { defer, from, isObservable, mergeMap, of, type Observable, type Subscription } from 'rxjs';
-import { ProtocolError, type ProtocolErrorBody } from '../errors/protocol.error';
+import { ProtocolError } from '../errors/protocol.error';
 import { toProtocolError } from '../errors/to-protocol-error.util';
 import { toErrorReply } from '../filters/error-reply.util';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
@@ -12,14 +12,9 @@ import type { LoggingMiddleware } from '../middleware/logging.middleware';
 import type { ProtocolTimings } from '../middleware/protocol-timings';
 import { clampDeadline } from '../utils/deadline.util';
 import type { DeadlineWheel } from './deadline-wheel';
+import type { DirectReply } from '../interfaces/direct-dispatch.interface';
 
-/** Where a direct call sends its outcome: each value, then complete, or one error. @internal */
-export interface DirectReply {
-  next(value: unknown): void;
-  complete(): void;
-  /** The error as the exception filter would answer it (body with the correlation id). */
-  error(body: ProtocolErrorBody, error: ProtocolError): void;
-}
+export type { DirectReply } from '../interfaces/direct-dispatch.interface';
 
 /** Everything one compiled endpoint needs per call. @internal */
 export interface DirectEndpointParts {

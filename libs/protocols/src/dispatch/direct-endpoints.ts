@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Protocol } from '../interfaces/protocol.interface';
+import type { DirectHandler, DirectHandlers } from '../interfaces/direct-dispatch.interface';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import type { MiddlewareResolver } from '../middleware/middleware-resolver';
 import type { ProtocolTimings } from '../middleware/protocol-timings';
@@ -9,7 +10,7 @@ import { DirectCall, type DirectEndpointParts, type DirectReply } from './direct
 import { argReaders, compileInvoke, isAsyncMethod, nestPipelineReason, type GlobalEnhancers } from './direct-endpoint.compiler';
 
 /** One `@Endpoint` compiled into plain calls. @internal */
-export class DirectEndpoint {
+export class DirectEndpoint implements DirectHandler {
   constructor(private readonly parts: DirectEndpointParts) {}
 
   get isEvent(): boolean {
@@ -39,7 +40,7 @@ export interface DirectEndpointsDeps {
  * `@MsgContext()` or `@Ctx()` without pipes. Everything else keeps Nest's pipeline.
  * @internal
  */
-export class DirectEndpoints {
+export class DirectEndpoints implements DirectHandlers {
   private readonly byProtocol = new Map<Protocol, Map<string, DirectEndpoint | null>>();
   private readonly wheel = new DeadlineWheel();
   private readonly logger = new Logger('protocols');

@@ -1,5 +1,5 @@
 import type { WritePacket } from '@nestjs/microservices';
-import type { DirectReply } from './direct-call';
+import type { DirectReply } from '../interfaces/direct-dispatch.interface';
 
 /** A reply that sends nothing (events). @internal */
 export const NO_REPLY: DirectReply = { next() {}, complete() {}, error() {} };

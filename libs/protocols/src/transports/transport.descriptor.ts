@@ -3,7 +3,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { BoundAddresses } from '../interfaces/bound-addresses.interface';
 import type { ProtocolsModuleOptions } from '../interfaces/protocols-options.interface';
 import type { ProtocolsStats } from '../interfaces/protocols-stats.interface';
-import type { DirectEndpoints } from '../dispatch/direct-endpoints';
+import type { DirectHandlers } from '../interfaces/direct-dispatch.interface';
 import type { GrpcListener } from '../grpc-listener.util';
 
 /** What `startProtocols` hands every transport descriptor. @internal */
@@ -11,7 +11,7 @@ export interface TransportStartContext {
   app: INestApplication;
   options: ProtocolsModuleOptions;
   /** The direct handler path's endpoints, shared by every listener. */
-  direct: DirectEndpoints;
+  direct: DirectHandlers;
   /** The gRPC listener, built (and its .proto checked) before anything binds. */
   grpc?: GrpcListener;
   /** The HTTP listener's address, once it listens (a WebSocket sharing it reads it). */

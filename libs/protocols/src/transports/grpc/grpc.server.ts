@@ -9,7 +9,7 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
 import { toGrpcStatus } from './grpc-status.util';
 import { createProtocolMessage } from '../../context/protocol-message.factory';
-import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { DirectHandler as DirectEndpoint, DirectHandlers as DirectEndpoints } from '../../interfaces/direct-dispatch.interface';
 import { normalizeHeaders } from '../../utils/headers.util';
 import type { TlsOptions } from '../../tls/tls.options';
 import { joinPem, loadServerTls, type ServerTlsMaterial } from '../../tls/tls-material.util';

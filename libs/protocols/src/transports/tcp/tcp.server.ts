@@ -3,14 +3,14 @@ import { ServerTCP, type MessageHandler, type TcpSocket, type WritePacket } from
 import { connectable, isObservable, Subject } from 'rxjs';
 import { TCP_DEFAULT_FRAME_TIMEOUT_MS, TCP_DEFAULT_MAX_FRAME_BYTES, TCP_MAX_SEND_BUFFER_BYTES } from '../../protocols.constants';
 import { badIdMessage, noEndpointMessage, packetShapeMessage } from '../../protocols.messages';
-import type { TcpListenerOptions } from '../../interfaces/protocols-options.interface';
+import type { TcpListenerOptions } from '../../interfaces/listener-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { servesProtocol } from '../serves-protocol.util';
 import { escapeControlChars } from '../../logging/escape-control.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
 import { handleRequest } from '../nest-compat.util';
 import { createProtocolMessage } from '../../context/protocol-message.factory';
-import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { DirectHandler as DirectEndpoint, DirectHandlers as DirectEndpoints } from '../../interfaces/direct-dispatch.interface';
 import { NO_REPLY, nestReplyPackets } from '../../dispatch/nest-reply-packets';
 import { normalizeHeaders } from '../../utils/headers.util';
 import { TcpRequestContext } from './tcp-request.context';

@@ -1,6 +1,6 @@
 import { createProtocolMessage } from '../../context/protocol-message.factory';
 import { NO_REPLY } from '../../dispatch/nest-reply-packets';
-import type { DirectEndpoint } from '../../dispatch/direct-endpoints';
+import type { DirectHandler as DirectEndpoint } from '../../interfaces/direct-dispatch.interface';
 import type { UdpReplyDatagram } from './udp-datagram';
 import type { UdpContext } from './udp.context';
 

@@ -15,7 +15,7 @@ import { UdpContext } from './udp.context';
 import { UdpStatus, type UdpEvents, type UdpServerStats } from './udp.events';
 import { UDP_NO_ENDPOINT, UDP_NOT_SERIALIZABLE, UDP_REPLY_AMPLIFIED, UDP_REPLY_TOO_LARGE } from './udp.messages';
 import type { UdpListenerOptions } from './udp.options';
-import type { DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { DirectHandlers as DirectEndpoints } from '../../interfaces/direct-dispatch.interface';
 import { runUdpDirect } from './udp-direct.util';
 
 type UdpRequest = Extract<DecodedUdpDatagram, { kind: 'request' }>;

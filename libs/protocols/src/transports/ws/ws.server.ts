@@ -5,7 +5,7 @@ import { Server as TlsServer } from 'node:tls';
 import { Server, type CustomTransportStrategy, type MessageHandler, type WritePacket } from '@nestjs/microservices';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_DEFAULT_MAX_PAYLOAD_BYTES, WS_DEFAULT_PATH } from '../../protocols.constants';
-import type { WsListenerOptions } from '../../interfaces/protocols-options.interface';
+import type { WsListenerOptions } from '../../interfaces/listener-options.interface';
 import { ProtocolError } from '../../errors/protocol.error';
 import { toProtocolError } from '../../errors/to-protocol-error.util';
 import { normalizeHeaders } from '../../utils/headers.util';
@@ -22,7 +22,7 @@ import { escapeControlChars } from '../../logging/escape-control.util';
 import { isAllowedWsOrigin } from './ws-origin.util';
 import { ThrottledLog } from '../../logging/throttled-log.util';
 import { createProtocolMessage } from '../../context/protocol-message.factory';
-import type { DirectEndpoint, DirectEndpoints } from '../../dispatch/direct-endpoints';
+import type { DirectHandler as DirectEndpoint, DirectHandlers as DirectEndpoints } from '../../interfaces/direct-dispatch.interface';
 import type { ProtocolErrorBody } from '../../errors/protocol.error';
 
 /** Underlying sockets corked until the next tick (see `reply`). */

@@ -1,5 +1,6 @@
 import { connectable, defer, Subject, type Observable } from 'rxjs';
-import { outgoingDeadline } from '../context/outgoing-headers.util';
+import type { ReadPacket } from '@nestjs/microservices';
+import { outgoingDeadline, outgoingHeaders } from '../context/outgoing-headers.util';
 import { withDeadline } from './client-call.util';
 import { CLIENT_INVALID_OPTION } from './client.messages';
 import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
@@ -41,4 +42,9 @@ export function callByDeadline<T>(
     const deadline = outgoingDeadline(resolveClientTimeout(client, timeoutMs, fallbackMs));
     return withDeadline(start(deadline), deadline, pattern);
   });
+}
+
+/** `packet` with the Orion headers of a call by `deadline` (correlation id, budget) and the call's own `extra`. */
+export function withOutgoingHeaders(packet: ReadPacket, deadline: number, extra?: Record<string, string>): ReadPacket {
+  return { ...packet, metadata: outgoingHeaders(deadline, { ...packet.metadata, ...extra }) };
 }

@@ -8,8 +8,8 @@ import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
  */
 export type CallCallback = (error: ProtocolError | undefined, value?: unknown) => void;
 
-/** Connection status of an Orion transport client, as `client.status` reports it. */
-export type ClientStatus = 'connected' | 'disconnected';
+/** The one status type of the Orion transport clients (`client.status`). */
+export { ClientStatus } from './client.events';
 
 /** One call waiting for its reply. @internal */
 export class PendingCall {
@@ -105,5 +105,108 @@ export class PendingCalls {
     for (const call of due) this.calls.delete(call.id);
     if (next !== Infinity) this.arm(next);
     for (const call of due) call.done(ProtocolError.deadlineExceeded(`'${call.pattern}' got no reply in time`));
+  }
+}
+
+/** What `ForwardedListeners` attaches to: a socket, an mqtt.js client, ... */
+interface ListenerTarget {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/**
+ * The listeners given to a client's `on()`: attached to the current connection at once and to
+ * every connection opened later (a client reconnects on the next call after a drop).
+ *
+ * @internal
+ */
+export class ForwardedListeners {
+  private readonly listeners: [string, Function][] = [];
+
+  /** Remembers `listener` and attaches it to `current`, if a connection is open. */
+  add(event: string, listener: Function, current: ListenerTarget | undefined): void {
+    this.listeners.push([event, listener]);
+    current?.on(event, listener as never);
+  }
+
+  /** Attaches every remembered listener to a new connection. */
+  attachTo(target: ListenerTarget): void {
+    for (const [event, listener] of this.listeners) target.on(event, listener as never);
+  }
+}
+
+/**
+ * A connection opened once and shared by the calls that need it; forgotten when opening
+ * fails and on `reset()` (close, drop), so that the next call opens a new one.
+ *
+ * @internal
+ */
+export class MemoisedConnection<T> {
+  private opening: Promise<T> | undefined;
+
+  constructor(private readonly open: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.opening !== undefined) return this.opening;
+    const opening = this.open().catch((error: unknown) => {
+      // A failed attempt is forgotten, unless a reset already replaced it.
+      if (this.opening === opening) this.opening = undefined;
+      throw error;
+    });
+    this.opening = opening;
+    return opening;
+  }
+
+  /** Sets the connection already open (a client that opens synchronously). */
+  set(value: T): Promise<T> {
+    return (this.opening = Promise.resolve(value));
+  }
+
+  get isSet(): boolean {
+    return this.opening !== undefined;
+  }
+
+  reset(): void {
+    this.opening = undefined;
+  }
+}
+
+/**
+ * Calls waiting for their reply by correlation id, on the clients whose deadline is the
+ * caller's Observable (`callByDeadline`): WebSocket, MQTT, UDP.
+ *
+ * @internal
+ */
+export class WaitingCalls<K, V> {
+  private readonly calls = new Map<K, V>();
+
+  set(id: K, call: V): void {
+    this.calls.set(id, call);
+  }
+
+  get(id: K): V | undefined {
+    return this.calls.get(id);
+  }
+
+  /** True while `call` is the one waiting under `id`. */
+  isWaiting(id: K, call: V): boolean {
+    return this.calls.get(id) === call;
+  }
+
+  /** Removes `call` if it still waits under `id`; true when it did. */
+  take(id: K, call: V): boolean {
+    if (this.calls.get(id) !== call) return false;
+    this.calls.delete(id);
+    return true;
+  }
+
+  delete(id: K): void {
+    this.calls.delete(id);
+  }
+
+  /** Removes and returns every waiting call (to fail them all). */
+  drain(): V[] {
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    return calls;
   }
 }

@@ -3,16 +3,14 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { defer, mergeMap, Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
-import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
+import { outgoingDeadline } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
-import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
-import { fromErrorObject } from '../../errors/to-protocol-error.util';
 import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import type { CallCallback } from '../client-shell.util';
 import { createPacket } from '../nest-compat.util';
-import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
-import { ClientStatus } from '../client.events';
+import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders } from '../client-emit.util';
+import { ClientStatus } from '../client-shell.util';
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -24,7 +22,7 @@ import {
 } from '../client.messages';
 import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
 import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
-import { GRPC_ERROR_TRAILER } from './grpc-status.util';
+import { toGrpcClientError } from './grpc-client-error.util';
 import { joinPem, loadClientTls, type ClientTlsMaterial } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'GrpcClient';
@@ -32,8 +30,6 @@ const CLIENT_NAME = 'GrpcClient';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A pattern that names its method directly: `Service/Method`. */
 const SERVICE_METHOD = /^([A-Za-z_][A-Za-z0-9_]*)\/([A-Za-z_][A-Za-z0-9_]*)$/;
-/** UNAVAILABLE details grpc-js gives when no connection could carry the call (nothing was sent). */
-const NOT_SENT_STATUS = /^(?:\w+: )?(?:No connection established|No addresses resolved|Name resolution failed)|^Channel has been shut down/;
 
 /** One call in flight, so `close` can end it. */
 interface ActiveCall {
@@ -135,7 +131,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
    */
   call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
     const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
-    const packet = this.withHeaders({ pattern, data }, deadline, options?.headers);
+    const packet = withOutgoingHeaders({ pattern, data }, deadline, options?.headers);
     const id = (this.nextCallId = this.nextCallId === 0x7fffffff ? 1 : this.nextCallId + 1);
     const start = (): void => {
       let isDone = false;
@@ -163,7 +159,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   /** Calls the method of `pattern` and emits its reply (`null` for none). */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+      const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -174,7 +170,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+        const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.callIgnoringReply<TResult>(packet, deadline)));
       }),
     );
@@ -199,22 +195,18 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     // NOTE: Nest's own `send` path, kept for subclasses; `send` above adds per-call options.
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.startCall(this.withHeaders(packet, deadline), deadline, callback);
+    return this.startCall(withOutgoingHeaders(packet, deadline), deadline, callback);
   }
 
   protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.callIgnoringReply<T>(this.withHeaders(packet, deadline), deadline);
+    return this.callIgnoringReply<T>(withOutgoingHeaders(packet, deadline), deadline);
   }
 
   private callIgnoringReply<T>(packet: ReadPacket, deadline: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.startCall(packet, deadline, ({ err }) => (err ? reject(err) : resolve(undefined as T)));
     });
-  }
-
-  private withHeaders(packet: ReadPacket, deadline: number, extra?: Record<string, string>): ReadPacket {
-    return { ...packet, metadata: outgoingHeaders(deadline, { ...packet.metadata, ...extra }) };
   }
 
   /** The full method path of a pattern: `/<package>.<Service>/<Method>`. */
@@ -296,24 +288,4 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       return { err: ProtocolError.internal(CLIENT_REPLY_NOT_JSON('the gRPC reply')), isDisposed: true };
     }
   }
-}
-
-/**
- * A grpc-js status as a `ProtocolError`: the `x-orion-error` trailer when the server sent
- * one, else the numeric status with its details.
- */
-function toGrpcClientError(error: grpc.ServiceError): ProtocolError {
-  const trailer = error.metadata?.get(GRPC_ERROR_TRAILER)[0];
-  if (typeof trailer === 'string') {
-    try {
-      const body = JSON.parse(trailer) as { code?: unknown };
-      if (isStatusCode(body?.code)) return fromErrorObject(body);
-    } catch {
-      // NOTE: a garbled trailer is ignored; the gRPC status below still tells the code.
-    }
-  }
-  const code = statusCodeFromNumber(error.code) ?? 'UNKNOWN';
-  const message = error.details || error.message;
-  if (code === 'UNAVAILABLE' && NOT_SENT_STATUS.test(error.details ?? '')) return ProtocolError.unavailable(message, NOT_SENT_DETAILS);
-  return new ProtocolError(code, message);
 }

@@ -13,7 +13,7 @@ import { timerDelay } from '../../utils/deadline.util';
 import { toClientError, withDeadline } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
 import { resolveClientTimeout, startEagerly } from '../client-emit.util';
-import { ClientStatus } from '../client.events';
+import { ClientStatus } from '../client-shell.util';
 import {
   CLIENT_CLOSED,
   CLIENT_INVALID_OPTION,

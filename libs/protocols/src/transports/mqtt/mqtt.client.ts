@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { IClientOptions, IPublishPacket, MqttClient as MqttConnection, Packet } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient as MqttConnection } from 'mqtt';
 import { defer, mergeMap, Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
-import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
+import { outgoingDeadline } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
 import { importOptionalPackage } from '../../utils/import-optional-package.util';
-import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
-import { ClientStatus } from '../client.events';
+import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders } from '../client-emit.util';
+import { ClientStatus, ForwardedListeners, MemoisedConnection, WaitingCalls } from '../client-shell.util';
 import { CLIENT_CLOSED, CLIENT_CONNECTION_LOST, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, MQTT_NO_SUBSCRIBER } from '../client.messages';
 import type { MqttClientEvents, MqttClientOptions } from './mqtt-client.options';
 import {
@@ -22,19 +22,11 @@ import {
   parseMqttReply,
   type MqttOutgoing,
 } from './mqtt-client-wire.util';
+import { MqttUnheardPublishes, mqttReplyTopic, untilConnected, type MqttPendingCall as PendingCall } from './mqtt-connection.util';
 import { MqttReplySubscriptions, type ReplySubscription } from './mqtt-reply-subscriptions';
 import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'MqttClient';
-/** MQTT 5 PUBACK reason "accepted, but no subscribers": nobody will answer the request. */
-const NO_MATCHING_SUBSCRIBERS = 0x10;
-
-/** A call waiting for its reply (or an event for its PUBACK). */
-interface PendingCall {
-  callback: (packet: WritePacket) => void;
-  hasResponse: boolean;
-  isEvent?: boolean;
-}
 
 /**
  * A Nest `ClientProxy` for `MqttServer` (and Nest's `ServerMqtt`): requests and events on
@@ -61,14 +53,13 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   private readonly protocolVersion: 4 | 5;
   private readonly timeoutMs: number;
   private readonly tlsOptions?: ClientTlsConnectOptions;
-  private readonly pending = new Map<string, PendingCall>();
-  private readonly listeners: Array<[string, Function]> = [];
+  private readonly pending = new WaitingCalls<string, PendingCall>();
+  private readonly listeners = new ForwardedListeners();
+  private readonly connection = new MemoisedConnection(() => this.open());
   private mqtt?: MqttConnection;
   private subscriptions?: MqttReplySubscriptions;
   private replyTopic?: string;
-  /** Message ids of MQTT 5 PUBACKs that said "no matching subscribers" (mqtt.js reports them as success). */
-  private readonly unheardIds = new Set<number>();
-  private connection?: Promise<MqttConnection>;
+  private readonly unheard = new MqttUnheardPublishes();
 
   constructor(options: MqttClientOptions) {
     super();
@@ -88,11 +79,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
 
   /** Connects to the broker (and, on MQTT 5, subscribes to the reply topic). Memoised; reset by `close` and on a drop. */
   connect(): Promise<MqttConnection> {
-    this.connection ??= this.open().catch((error: unknown) => {
-      this.connection = undefined;
-      throw error;
-    });
-    return this.connection;
+    return this.connection.get();
   }
 
   /** Disconnects. Idempotent. Calls still waiting end with UNAVAILABLE. */
@@ -110,8 +97,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     EventKey extends keyof MqttClientEvents = keyof MqttClientEvents,
     EventCallback extends MqttClientEvents[EventKey] = MqttClientEvents[EventKey],
   >(event: EventKey, callback: EventCallback): void {
-    this.listeners.push([event, callback]);
-    this.mqtt?.on(event, callback as never);
+    this.listeners.add(event, callback, this.mqtt);
   }
 
   /** The mqtt.js client. */
@@ -123,7 +109,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   /** Publishes a request and emits its reply; `options` override the timeout and add headers. */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+      const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -134,7 +120,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+        const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.publishEvent<TResult>(packet, deadline)));
       }),
     );
@@ -149,12 +135,12 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     // NOTE: Nest's own `send` path, kept for subclasses; `send` above adds per-call options.
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.startCall(this.withHeaders(packet, deadline), deadline, callback);
+    return this.startCall(withOutgoingHeaders(packet, deadline), deadline, callback);
   }
 
   protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.publishEvent<T>(this.withHeaders(packet, deadline), deadline);
+    return this.publishEvent<T>(withOutgoingHeaders(packet, deadline), deadline);
   }
 
   private async open(): Promise<MqttConnection> {
@@ -174,21 +160,9 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     this.mqtt = mqtt;
     const subscriptions = new MqttReplySubscriptions(mqtt);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const settle = (error?: Error) => {
-          mqtt.off('connect', connected).off('error', settle).off('close', closed);
-          if (error) reject(error);
-          else resolve();
-        };
-        const connected = () => settle();
-        const closed = () => settle(new Error('connection closed'));
-        mqtt.once('connect', connected).once('error', settle).once('close', closed);
-      });
+      await untilConnected(mqtt);
       if (this.mqtt !== mqtt) throw ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME), NOT_SENT_DETAILS);
-      // NOTE: the reply topic names the client id, so a broker ACL can let only this client read
-      // it (Mosquitto: `pattern read orion/replies/%c`); an id that is no topic level gets a random one.
-      const replyLevel = /^[^/+#\0]+$/.test(clientId) ? clientId : randomUUID();
-      const replyTopic = this.protocolVersion === 5 ? `orion/replies/${replyLevel}` : undefined;
+      const replyTopic = mqttReplyTopic(this.protocolVersion, clientId);
       if (replyTopic) await subscriptions.acquire(replyTopic).ready;
       if (this.mqtt !== mqtt) throw ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME), NOT_SENT_DETAILS);
       this.replyTopic = replyTopic;
@@ -201,19 +175,11 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     // NOTE: as on TCP, Nagle's algorithm would hold small publishes back for ~40 ms.
     (mqtt.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
     mqtt.on('message', (_topic, payload, packet) => this.handleReply(payload, packet));
-    mqtt.on('packetreceive', (packet) => {
-      if (packet.cmd === 'puback' && packet.reasonCode === NO_MATCHING_SUBSCRIBERS && packet.messageId !== undefined) {
-        this.unheardIds.add(packet.messageId);
-      }
-    });
+    this.unheard.watch(mqtt);
     mqtt.once('close', () => this.handleClose(mqtt));
-    for (const [event, listener] of this.listeners) mqtt.on(event as 'connect', listener as never);
+    this.listeners.attachTo(mqtt);
     this._status$.next(ClientStatus.CONNECTED);
     return mqtt;
-  }
-
-  private withHeaders(packet: ReadPacket, deadline: number, extra?: Record<string, string>): ReadPacket {
-    return { ...packet, metadata: outgoingHeaders(deadline, { ...packet.metadata, ...extra }) };
   }
 
   private encode(packet: ReadPacket, id: string | undefined, deadline: number): MqttOutgoing {
@@ -234,14 +200,12 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
       return () => undefined;
     }
     const call: PendingCall = { callback, hasResponse: false };
-    const isWaiting = () => this.pending.get(id) === call;
     const fail = (error: ProtocolError) => {
-      if (!isWaiting()) return;
-      this.pending.delete(id);
+      if (!this.pending.take(id, call)) return;
       callback({ err: error, isDisposed: true });
     };
     const transmit = () => {
-      if (!isWaiting()) return;
+      if (!this.pending.isWaiting(id, call)) return;
       let encoded: MqttOutgoing;
       try {
         encoded = this.encode(packet, id, deadline);
@@ -250,7 +214,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
       }
       mqtt.publish(topic, encoded.payload, encoded.options, (error, sent) => {
         if (error) return fail(mqttPublishError(CLIENT_NAME, error));
-        if (this.wasUnheard(sent)) fail(ProtocolError.unavailable(MQTT_NO_SUBSCRIBER(topic), NOT_SENT_DETAILS));
+        if (this.unheard.wasUnheard(sent)) fail(ProtocolError.unavailable(MQTT_NO_SUBSCRIBER(topic), NOT_SENT_DETAILS));
       });
     };
     this.pending.set(id, call);
@@ -263,7 +227,7 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
       );
     }
     return () => {
-      if (isWaiting()) this.pending.delete(id);
+      this.pending.take(id, call);
       if (subscription) subscriptions.release(subscription);
       subscription = undefined;
     };
@@ -284,21 +248,15 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     const key = randomUUID();
     return new Promise<T>((resolve, reject) => {
       const callback = ({ err }: WritePacket) => (err ? reject(err) : resolve(undefined as T));
-      this.pending.set(key, { callback, hasResponse: false, isEvent: true });
+      const call: PendingCall = { callback, hasResponse: false, isEvent: true };
+      this.pending.set(key, call);
       mqtt.publish(topic, encoded.payload, encoded.options, (error, sent) => {
         // NOTE: an event nobody subscribes to is still delivered as far as MQTT goes (as in Nest).
-        this.wasUnheard(sent);
-        if (this.pending.get(key)?.callback !== callback) return;
-        this.pending.delete(key);
+        this.unheard.wasUnheard(sent);
+        if (!this.pending.take(key, call)) return;
         callback(error ? { err: mqttPublishError(CLIENT_NAME, error) } : { response: undefined, isDisposed: true });
       });
     });
-  }
-
-  /** True (once) when the broker answered this publish with "no matching subscribers". */
-  private wasUnheard(sent: Packet | undefined): boolean {
-    const messageId = (sent as { messageId?: unknown } | undefined)?.messageId;
-    return typeof messageId === 'number' && this.unheardIds.delete(messageId);
   }
 
   private handleReply(payload: Buffer, packet: IPublishPacket): void {
@@ -332,13 +290,11 @@ export class MqttClient extends ClientProxy<MqttClientEvents, ClientStatus> {
     this.mqtt = undefined;
     this.subscriptions = undefined;
     this.replyTopic = undefined;
-    this.unheardIds.clear();
-    this.connection = undefined;
+    this.unheard.clear();
+    this.connection.reset();
   }
 
   private failPending(error: ProtocolError): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const call of waiting) call.callback({ err: error, isDisposed: true });
+    for (const call of this.pending.drain()) call.callback({ err: error, isDisposed: true });
   }
 }

@@ -10,7 +10,7 @@ import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-header
 import { ProtocolError } from '../../errors/protocol.error';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import { CLIENT_NOT_SERIALIZABLE } from '../client.messages';
-import { PendingCalls, type CallCallback, type ClientStatus } from '../client-shell.util';
+import { ClientStatus, ForwardedListeners, PendingCalls, type CallCallback } from '../client-shell.util';
 import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 import { tlsFailureMessage } from '../../tls/tls-failure.util';
 
@@ -47,7 +47,7 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   private readonly maxFrameLength: number;
   private readonly tls: ClientTlsConnectOptions | undefined;
   private readonly pending = new PendingCalls();
-  private readonly listeners: [string, SocketListener][] = [];
+  private readonly listeners = new ForwardedListeners();
   private socket: Socket | undefined;
   private connecting: Promise<void> | undefined;
   private isConnected = false;
@@ -126,12 +126,12 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
         : netConnect({ host: this.host, port: this.port });
       this.socket = socket;
       socket.setNoDelay(true);
-      for (const [event, listener] of this.listeners) socket.on(event, listener);
+      this.listeners.attachTo(socket);
       let isOpen = false;
       socket.once(this.tls ? 'secureConnect' : 'connect', () => {
         isOpen = true;
         this.isConnected = true;
-        this._status$.next('connected');
+        this._status$.next(ClientStatus.CONNECTED);
         this.flush();
         resolve();
       });
@@ -155,8 +155,7 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
 
   /** Listens to the socket's events (`error`, `close`, ...), now and after reconnects. */
   override on(event: string, callback: SocketListener): void {
-    this.listeners.push([event, callback]);
-    this.socket?.on(event, callback);
+    this.listeners.add(event, callback, this.socket);
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -240,7 +239,7 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
     this.text = '';
     this.expected = -1;
     this.decoder = new StringDecoder('utf8');
-    this._status$.next('disconnected');
+    this._status$.next(ClientStatus.DISCONNECTED);
     // TLS 1.3 reports a refused client certificate after the handshake: every call gets its reason.
     const lost = failure ? toClientError(failure) : ProtocolError.unavailable('Connection closed');
     const unsent = failure ? lost : ProtocolError.unavailable('Connection closed before the request was sent', NOT_SENT_DETAILS);

@@ -11,6 +11,7 @@ import { ProtocolError } from '../../errors/protocol.error';
 import { timeoutHeader } from '../../utils/headers.util';
 import { toClientError, withDeadline } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
+import { ForwardedListeners, MemoisedConnection, WaitingCalls } from '../client-shell.util';
 import { decodeDatagram, encodeDatagram, toHmacKey } from './udp-datagram';
 import { resolveHmacKeySource, resolveMaxDatagramBytes, resolveRetransmit, resolveSocketType, resolveTimeout } from './udp-options.util';
 import { UDP_AMPLIFICATION_FACTOR } from './udp.constants';
@@ -61,11 +62,11 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
   private readonly maxDatagramBytes: number;
   private readonly hmacKey?: Buffer;
   private readonly retransmit?: UdpRetransmitOptions;
-  private readonly pending = new Map<string, (packet: WritePacket) => void>();
-  private readonly listeners: Array<[string, Function]> = [];
+  private readonly pending = new WaitingCalls<string, (packet: WritePacket) => void>();
+  private readonly listeners = new ForwardedListeners();
+  private readonly connection = new MemoisedConnection(() => this.open().catch((error: unknown) => Promise.reject(toClientError(error))));
   private readonly counters: UdpClientStats = { sent: 0, retransmitted: 0, received: 0, dropped: 0 };
   private socket?: Socket;
-  private connection?: Promise<Socket>;
   private address?: string;
 
   constructor(options: UdpClientOptions) {
@@ -84,23 +85,15 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
 
   /** Opens the socket (and resolves the host once). Memoised; reset by `close`. */
   connect(): Promise<Socket> {
-    this.connection ??= this.open().catch((error: unknown) => {
-      this.connection = undefined;
-      throw toClientError(error);
-    });
-    return this.connection;
+    return this.connection.get();
   }
 
-  /**
-   * Closes the socket. Idempotent. Calls still waiting end with UNAVAILABLE.
-   */
+  /** Closes the socket. Idempotent. Calls still waiting end with UNAVAILABLE. */
   async close(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
-    this.connection = undefined;
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const callback of waiting) callback({ err: ProtocolError.unavailable(UDP_CLIENT_CLOSED()), isDisposed: true });
+    this.connection.reset();
+    for (const callback of this.pending.drain()) callback({ err: ProtocolError.unavailable(UDP_CLIENT_CLOSED()), isDisposed: true });
     if (!socket) return;
     this._status$.next(UdpStatus.DISCONNECTED);
     await new Promise<void>((resolve) => {
@@ -117,8 +110,7 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
     event: EventKey,
     callback: EventCallback,
   ): void {
-    this.listeners.push([event, callback]);
-    this.socket?.on(event, callback as never);
+    this.listeners.add(event, callback, this.socket);
   }
 
   /** The `node:dgram` socket. */
@@ -198,7 +190,7 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
     this.address = address;
     socket.on('message', (datagram) => this.handleReply(datagram));
     socket.on('error', (error) => this.log.debug(`UDP client socket error: ${error.message}`));
-    for (const [event, listener] of this.listeners) socket.on(event, listener as never);
+    this.listeners.attachTo(socket);
     this._status$.next(UdpStatus.CONNECTED);
     return socket;
   }
@@ -246,10 +238,10 @@ export class UdpClient extends ClientProxy<UdpEvents, UdpStatus> {
     let timer: NodeJS.Timeout | undefined;
     const stop = () => {
       clearInterval(timer);
-      if (this.pending.get(call.id) === callback) this.pending.delete(call.id);
+      this.pending.take(call.id, callback);
     };
     const fail = (error: unknown) => {
-      if (this.pending.get(call.id) !== callback) return;
+      if (!this.pending.isWaiting(call.id, callback)) return;
       stop();
       callback({ err: error, isDisposed: true });
     };

@@ -5,13 +5,13 @@ import { defer, mergeMap, Observable } from 'rxjs';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import { CLIENT_DEFAULT_TIMEOUT_MS, WS_DEFAULT_MAX_PAYLOAD_BYTES } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
-import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
+import { outgoingDeadline } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
 import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import { createPacket } from '../nest-compat.util';
-import { callByDeadline, resolveClientTimeout, startEagerly } from '../client-emit.util';
-import { ClientStatus } from '../client.events';
+import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders } from '../client-emit.util';
+import { ClientStatus, ForwardedListeners, MemoisedConnection, WaitingCalls } from '../client-shell.util';
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -58,10 +58,10 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   private readonly timeoutMs: number;
   private readonly maxPayloadBytes: number;
   private readonly tlsOptions?: ClientTlsConnectOptions;
-  private readonly pending = new Map<string, (packet: WritePacket) => void>();
-  private readonly listeners: Array<[string, Function]> = [];
+  private readonly pending = new WaitingCalls<string, (packet: WritePacket) => void>();
+  private readonly listeners = new ForwardedListeners();
+  private readonly connection = new MemoisedConnection(() => this.open());
   private socket?: WebSocket;
-  private connection?: Promise<WebSocket>;
 
   constructor(options: WsClientOptions) {
     super();
@@ -83,18 +83,14 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
 
   /** Opens the connection. Memoised; reset by `close` and when the connection drops. */
   connect(): Promise<WebSocket> {
-    this.connection ??= this.open().catch((error: unknown) => {
-      this.connection = undefined;
-      throw error;
-    });
-    return this.connection;
+    return this.connection.get();
   }
 
   /** Closes the connection. Idempotent. Calls still waiting end with UNAVAILABLE. */
   async close(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
-    this.connection = undefined;
+    this.connection.reset();
     this.failPending(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
     if (!socket) return;
     this._status$.next(ClientStatus.DISCONNECTED);
@@ -111,8 +107,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
     EventKey extends keyof WsClientEvents = keyof WsClientEvents,
     EventCallback extends WsClientEvents[EventKey] = WsClientEvents[EventKey],
   >(event: EventKey, callback: EventCallback): void {
-    this.listeners.push([event, callback]);
-    this.socket?.on(event, callback as never);
+    this.listeners.add(event, callback, this.socket);
   }
 
   /** The `ws` socket. */
@@ -124,7 +119,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   /** Sends a request frame and emits its reply; `options` override the timeout and add headers. */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+      const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
       return defer(() => this.connect()).pipe(
         mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
       );
@@ -135,7 +130,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   override emit<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
     return startEagerly(
       callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-        const packet = this.withHeaders(createPacket(this, pattern, data), deadline, options.headers);
+        const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
         return defer(() => this.connect()).pipe(mergeMap(() => this.sendEvent<TResult>(packet, deadline)));
       }),
     );
@@ -149,12 +144,12 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     // NOTE: Nest's own `send` path, kept for subclasses; `send` above adds per-call options.
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.startCall(this.withHeaders(packet, deadline), deadline, callback);
+    return this.startCall(withOutgoingHeaders(packet, deadline), deadline, callback);
   }
 
   protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const deadline = outgoingDeadline(this.timeoutMs);
-    return this.sendEvent<T>(this.withHeaders(packet, deadline), deadline);
+    return this.sendEvent<T>(withOutgoingHeaders(packet, deadline), deadline);
   }
 
   private open(): Promise<WebSocket> {
@@ -182,7 +177,7 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
         socket.on('message', (raw, isBinary) => this.handleFrame(raw, isBinary));
         socket.on('error', (error) => this.log.debug(`WebSocket client error: ${error.message}`));
         socket.once('close', () => this.handleClose(socket));
-        for (const [event, listener] of this.listeners) socket.on(event, listener as never);
+        this.listeners.attachTo(socket);
         this._status$.next(ClientStatus.CONNECTED);
         resolve(socket);
       };
@@ -195,10 +190,6 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
     const mapped = toClientError(error);
     if (mapped.code === 'UNAVAILABLE' && mapped.details !== undefined) return mapped;
     return ProtocolError.unavailable(CLIENT_CONNECT_FAILED(CLIENT_NAME, this.url, error.message), NOT_SENT_DETAILS);
-  }
-
-  private withHeaders(packet: ReadPacket, deadline: number, extra?: Record<string, string>): ReadPacket {
-    return { ...packet, metadata: outgoingHeaders(deadline, { ...packet.metadata, ...extra }) };
   }
 
   /** Encodes a frame (the budget stamped now), refusing what cannot or must not be sent. */
@@ -236,13 +227,10 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
     }
     this.pending.set(id, callback);
     socket.send(text, (error) => {
-      if (!error || this.pending.get(id) !== callback) return;
-      this.pending.delete(id);
+      if (!error || !this.pending.take(id, callback)) return;
       callback({ err: toClientError(error), isDisposed: true });
     });
-    return () => {
-      if (this.pending.get(id) === callback) this.pending.delete(id);
-    };
+    return () => void this.pending.take(id, callback);
   }
 
   private sendEvent<T>(packet: ReadPacket, deadline: number): Promise<T> {
@@ -275,14 +263,12 @@ export class WsClient extends ClientProxy<WsClientEvents, ClientStatus> {
   private handleClose(socket: WebSocket): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    this.connection = undefined;
+    this.connection.reset();
     this._status$.next(ClientStatus.DISCONNECTED);
     this.failPending(ProtocolError.unavailable(CLIENT_CONNECTION_LOST(CLIENT_NAME)));
   }
 
   private failPending(error: ProtocolError): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const callback of waiting) callback({ err: error, isDisposed: true });
+    for (const callback of this.pending.drain()) callback({ err: error, isDisposed: true });
   }
 }

@@ -6,13 +6,15 @@
 // class and its options naming each other is fine; a type import across layers the wrong
 // way (issue 13's interfaces/ <-> transports/udp) is still caught, by (b).
 // Spec files are left out: they are not part of the packages. CI: `npm run check:layers`.
-// `--graph` prints every file's layer and imports (to see why a check fails).
+// `--graph` prints every file's layer and imports (to see why a check fails); `--root <dir>`
+// checks another tree of the same layout (the script's own test does).
 'use strict';
 const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
 const { dirname, join, relative, resolve, sep } = require('node:path');
 const ts = require('typescript');
 
-const root = join(__dirname, '..');
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : join(__dirname, '..');
 const SOURCES = ['libs/protocols/src', 'libs/discovery/src'];
 const ALIASES = { '@orion/protocols': 'libs/protocols/src', '@orion/discovery': 'libs/discovery/src' };
 

@@ -110,7 +110,7 @@ export class PendingCalls {
 
 /** What `ForwardedListeners` attaches to: a socket, an mqtt.js client, ... */
 interface ListenerTarget {
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: Function): unknown;
 }
 
 /**

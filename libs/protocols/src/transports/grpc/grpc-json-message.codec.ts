@@ -19,12 +19,23 @@ const WIRE_FIXED32 = 5;
 /** Varints longer than this (bytes) are malformed: 10 bytes hold a 64-bit value. */
 const MAX_VARINT_BYTES = 10;
 
-/** Encodes `JsonMessage { json }`. */
+/** Encodes `JsonMessage { json }`: one buffer per message (it is on every gRPC call). */
 export function encodeJsonMessage(json: string): Buffer {
   if (json === '') return Buffer.alloc(0);
-  const body = Buffer.from(json, 'utf8');
-  const length = encodeVarint(body.length);
-  return Buffer.concat([Buffer.of(JSON_FIELD_TAG), length, body]);
+  const size = Buffer.byteLength(json, 'utf8');
+  let varintBytes = 1;
+  for (let rest = size; rest >= 0x80; rest = Math.floor(rest / 0x80)) varintBytes++;
+  const message = Buffer.allocUnsafe(1 + varintBytes + size);
+  message[0] = JSON_FIELD_TAG;
+  let offset = 1;
+  let rest = size;
+  while (rest >= 0x80) {
+    message[offset++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  message[offset++] = rest;
+  message.write(json, offset, 'utf8');
+  return message;
 }
 
 /** Decodes `JsonMessage` bytes to its `json` field (`''` when absent). Throws on malformed bytes. */
@@ -60,17 +71,6 @@ export function decodeJsonMessage(bytes: Uint8Array): string {
     }
   }
   return json;
-}
-
-function encodeVarint(value: number): Buffer {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return Buffer.from(bytes);
 }
 
 function readVarint(buffer: Buffer, offset: number): { value: number; next: number } {

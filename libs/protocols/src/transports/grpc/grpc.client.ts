@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { defer, mergeMap, Observable } from 'rxjs';
-import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE } from '../../protocols.constants';
+import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE, TIMEOUT_HEADER } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
-import { outgoingDeadline } from '../../context/outgoing-headers.util';
+import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
 import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
@@ -26,6 +26,7 @@ import { toGrpcClientError } from './grpc-client-error.util';
 import { joinPem, loadClientTls, type ClientTlsMaterial } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'GrpcClient';
+const MAX_CACHED_PATHS = 1024;
 /** A proto identifier: a service or method name. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A pattern that names its method directly: `Service/Method`. */
@@ -61,6 +62,8 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   private readonly timeoutMs: number;
   private readonly tls?: ClientTlsMaterial;
   private readonly methods = new Map<string, GrpcClientMethod>();
+  /** Method paths of the patterns called so far (up to MAX_CACHED_PATHS): a call builds no path string. */
+  private readonly paths = new Map<string, string>();
   private readonly active = new Set<ActiveCall>();
   private readonly cancels = new Map<number, () => void>();
   private nextCallId = 0;
@@ -131,7 +134,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
    */
   call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
     const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
-    const packet = withOutgoingHeaders({ pattern, data }, deadline, options?.headers);
+    const packet: ReadPacket = { pattern, data, metadata: outgoingHeaders(deadline, options?.headers) };
     const id = (this.nextCallId = this.nextCallId === 0x7fffffff ? 1 : this.nextCallId + 1);
     const start = (): void => {
       let isDone = false;
@@ -211,10 +214,14 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
 
   /** The full method path of a pattern: `/<package>.<Service>/<Method>`. */
   private methodPath(pattern: string): string {
+    const known = this.paths.get(pattern);
+    if (known !== undefined) return known;
     const direct = SERVICE_METHOD.exec(pattern);
     const method = this.methods.get(pattern) ?? (direct ? { service: direct[1], method: direct[2] } : undefined);
     if (!method) throw ProtocolError.notFound(GRPC_UNKNOWN_METHOD(pattern), { pattern });
-    return `/${this.packageName}.${method.service}/${method.method}`;
+    const path = `/${this.packageName}.${method.service}/${method.method}`;
+    if (this.paths.size < MAX_CACHED_PATHS) this.paths.set(pattern, path);
+    return path;
   }
 
   /** Starts one unary call; returns the teardown (cancels a call still running). */
@@ -228,7 +235,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       const pattern = String(packet.pattern);
       path = this.methodPath(pattern);
       json = this.encodePayload(pattern, packet.data);
-      metadata = this.toMetadata({ ...packet.metadata, ...timeoutHeader(deadline) });
+      metadata = this.toMetadata(packet.metadata as Record<string, unknown> | undefined, deadline);
     } catch (error) {
       callback({ err: error, isDisposed: true });
       return () => undefined;
@@ -268,15 +275,17 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     }
   }
 
-  private toMetadata(headers: Record<string, unknown>): grpc.Metadata {
+  /** The call's headers as gRPC metadata, the remaining budget stamped now (it wins over a header of that name). */
+  private toMetadata(headers: Record<string, unknown> | undefined, deadline: number): grpc.Metadata {
     const metadata = new grpc.Metadata({ waitForReady: false });
-    for (const [name, value] of Object.entries(headers)) {
+    for (const name in headers) {
       try {
-        metadata.set(name.toLowerCase(), String(value));
+        metadata.set(name.toLowerCase(), String(headers[name]));
       } catch {
         throw ProtocolError.invalidArgument(`header '${name}' is not valid gRPC metadata`);
       }
     }
+    metadata.set(TIMEOUT_HEADER, timeoutHeader(deadline)[TIMEOUT_HEADER]);
     return metadata;
   }
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import { Controller, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
@@ -59,11 +60,15 @@ async function startApp(): Promise<{ app: INestApplication; addresses: BoundAddr
 /** A bare dgram socket that records every datagram it receives, bytes and all. */
 class Sniffer {
   readonly received: Buffer[] = [];
+  private readonly arrivals = new EventEmitter();
   private constructor(
     readonly socket: Socket,
     private readonly port: number,
   ) {
-    socket.on('message', (datagram) => this.received.push(datagram));
+    socket.on('message', (datagram) => {
+      this.received.push(datagram);
+      this.arrivals.emit('count', this.received.length);
+    });
   }
   static async open(port: number): Promise<Sniffer> {
     const socket = createSocket('udp4');
@@ -73,13 +78,20 @@ class Sniffer {
   send(datagram: string | Buffer): Promise<void> {
     return new Promise((resolve, reject) => this.socket.send(datagram, this.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
   }
-  /** Waits until `count` datagrams arrived (no fixed sleep: a later reply proves earlier ones were handled). */
-  async waitFor(count: number, timeoutMs = 5000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (this.received.length < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} datagrams, got ${this.received.length}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /**
+   * Resolves when `count` datagrams have arrived (on the socket's own event: no sleep, no clock;
+   * a later reply proves earlier datagrams were handled). A missing one ends in jest's timeout.
+   */
+  waitFor(count: number): Promise<void> {
+    if (this.received.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (n: number) => {
+        if (n < count) return;
+        this.arrivals.off('count', check);
+        resolve();
+      };
+      this.arrivals.on('count', check);
+    });
   }
   json(index: number, signed = false): Record<string, unknown> {
     return JSON.parse(this.received[index].subarray(signed ? 32 : 0).toString()) as Record<string, unknown>;

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { Controller, Injectable, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Endpoint, EventEndpoint, Msg, ProtocolError, ProtocolsModule, startProtocols, TcpClient } from '@orion/protocols';
-import { lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, ReplaySubject } from 'rxjs';
 import { ServiceDiscoveryModule } from '../discovery.module';
 import { InstanceRegistrar } from '../registration/instance-registrar';
 import { createRegistry } from '../registry/create-registry.util';
@@ -148,7 +148,7 @@ describe('BalancedClientProxy correctness', () => {
   beforeAll(async () => {
     instances = await Promise.all(['a', 'b', 'c'].map(startInstance));
     const registry = createRegistry(REGISTRY);
-    await until(() => records.length === 3 || (void registry.list('echo').then((list) => (records = list)), false));
+    records = await firstValueFrom(registry.watch('echo').pipe(filter((list) => list.length === 3)));
     await registry.close();
     records.sort((x, y) => x.id.localeCompare(y.id));
   });
@@ -274,12 +274,13 @@ describe('BalancedClientProxy correctness', () => {
       const client = caller.get(Caller).client;
       await client.connect();
       const picker = client.unwrap();
-      const views: unknown[] = [];
-      const watch = registry.watch('echo').subscribe((view) => views.push(view));
+      const views = new ReplaySubject<unknown>();
+      let viewCount = 0;
+      const watch = registry.watch('echo').subscribe((view) => views.next([++viewCount, view]));
       const replies: string[] = [];
       for (let call = 0; call < 50; call++) {
         // A heartbeat with new load figures between every two calls (a low-rate caller).
-        const seen = views.length;
+        const seen = viewCount;
         const load = {
           inFlight: call % 3,
           requestsPerSecond: call,
@@ -288,7 +289,7 @@ describe('BalancedClientProxy correctness', () => {
           eventLoopLagMs: 1,
         };
         await registry.heartbeat(records[call % 3].id, { load });
-        await until(() => views.length > seen);
+        await firstValueFrom(views.pipe(filter(() => viewCount > seen)));
         replies.push(await lastValueFrom(client.send<string>('whoami', {}, { hashKey: strategy === 'consistent-hash' ? 'k' : undefined })));
       }
       watch.unsubscribe();

@@ -22,7 +22,7 @@ export interface ConsistentHashStrategyOptions {
  * the keys, all to it, and removing one moves only its keys. Excluded instances are skipped
  * by walking on clockwise, so a retry lands on the key's next instance. A call without a
  * hash key falls back to round robin. The ring is built once per candidate list (on
- * membership change), O(n·v·log(n·v)); a pick is O(log(n·v)).
+ * membership change), O(n·v·log(n·v)); a pick is O(1) expected (a bucket index over the ring).
  *
  * @publicApi
  */

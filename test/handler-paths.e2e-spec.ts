@@ -61,7 +61,8 @@ class PathsController {
 
   @Endpoint('paths.slow', { protocols: ['tcp'] })
   async slow() {
-    await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+    // Outlives any deadline the test sends; released when the suite ends (no timer).
+    await new Promise<void>((release) => heldCalls.push(release));
     return 'late';
   }
 
@@ -78,6 +79,9 @@ class PathsController {
 })
 class PathsModule {}
 
+/** Calls of `paths.slow` still held; released in afterAll. */
+const heldCalls: (() => void)[] = [];
+
 describe(`handler paths (ORION_HANDLER_PATH=${process.env.ORION_HANDLER_PATH ?? 'unset: direct where possible'})`, () => {
   let app: INestApplication;
   let addresses: BoundAddresses;
@@ -93,6 +97,7 @@ describe(`handler paths (ORION_HANDLER_PATH=${process.env.ORION_HANDLER_PATH ?? 
   });
 
   afterAll(async () => {
+    heldCalls.splice(0).forEach((release) => release());
     tcp?.close();
     ws?.close();
     await app?.close();

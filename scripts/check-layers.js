@@ -28,6 +28,7 @@ const PROTOCOLS_CORE = [
   'tls/',
   'utils/',
   'logging/',
+  'tracing/',
   'protocols.constants.ts',
   'protocols.messages.ts',
 ];

@@ -18,3 +18,4 @@ export * from './logging';
 export * from './metrics';
 export * from './bridge';
 export * from './tls';
+export * from './tracing';

@@ -1,6 +1,7 @@
 import { CORRELATION_ID_HEADER } from '../protocols.constants';
 import { timeoutHeader } from '../utils/headers.util';
 import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
+import { addTraceHeaders } from '../tracing/trace-headers.util';
 import { currentProtocolMessage } from './message-context.storage';
 
 /**
@@ -14,10 +15,15 @@ export function outgoingDeadline(timeoutMs: number, now = Date.now()): number {
   return inherited !== undefined && inherited < own ? inherited : own;
 }
 
-/** Headers every Orion client sends: correlation id of the current request and budget. */
+/**
+ * Headers every Orion client sends: correlation id of the current request, budget, and the
+ * W3C trace context (the active span's with an OpenTelemetry SDK, else the inbound request's).
+ */
 export function outgoingHeaders(deadline: number, extra?: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = { ...timeoutHeader(deadline) };
-  const correlationId = currentProtocolMessage()?.headers[CORRELATION_ID_HEADER];
+  const message = currentProtocolMessage();
+  const correlationId = message?.headers[CORRELATION_ID_HEADER];
   if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
+  addTraceHeaders(headers, message);
   return { ...headers, ...extra };
 }

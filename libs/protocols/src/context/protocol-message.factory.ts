@@ -9,6 +9,7 @@ import type { Protocol } from '../interfaces/protocol.interface';
 import type { ProtocolMessage } from '../interfaces/protocol-message.interface';
 import { deadlineFromHeaders, normalizeHeaders } from '../utils/headers.util';
 import { clampDeadline } from '../utils/deadline.util';
+import { sanitizeTraceHeaders } from '../tracing/trace-headers.util';
 import { isProtocolAwareContext } from './protocol-aware-context.interface';
 
 // NOTE: a cache, not a registry: the middleware chain, @Msg() and @MsgContext() of one
@@ -107,6 +108,8 @@ export function getProtocolMessage(ctx: ExecutionContext): ProtocolMessage {
  */
 export function createProtocolMessage(raw: RawProtocolMessage, pattern: string, isEvent: boolean): ProtocolMessage {
   const receivedAt = Date.now();
+  // A malformed traceparent is dropped here, on every protocol and both handler paths.
+  sanitizeTraceHeaders(raw.headers);
   const message: ProtocolMessage = {
     id: raw.requestId ?? randomUUID(),
     protocol: raw.protocol,

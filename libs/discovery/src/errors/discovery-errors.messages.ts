@@ -46,3 +46,7 @@ export const LEADERSHIP_LOST_MESSAGE = (group: string, leaderId: string, fencing
 
 export const LOCK_TIMEOUT_MESSAGE = (lockPath: string, timeoutMs: number): string =>
   `Could not acquire lock file "${lockPath}" within ${timeoutMs}ms.`;
+
+export const INVALID_TRANSPORT_MESSAGE = (service: string, value: unknown, reason: string, valid: readonly string[]): string =>
+  `BalancedClientsModule: invalid transport ${Array.isArray(value) ? JSON.stringify(value) : show(value)} for '${service}': ${reason}. ` +
+  `Valid transports: ${valid.join(', ')}; give one, or a list in order of preference without repeats (e.g. ['grpc', 'tcp']).`;

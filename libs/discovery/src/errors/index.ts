@@ -6,6 +6,7 @@ export { InvalidGroupNameError } from './invalid-group-name.error';
 export { InvalidInstanceIdError } from './invalid-instance-id.error';
 export { InvalidRegistryUrlError } from './invalid-registry-url.error';
 export { InvalidServiceNameError } from './invalid-service-name.error';
+export { InvalidTransportError } from './invalid-transport.error';
 export { InvalidTtlError } from './invalid-ttl.error';
 export { LeadershipLostError } from './leadership-lost.error';
 export { LockTimeoutError } from './lock-timeout.error';

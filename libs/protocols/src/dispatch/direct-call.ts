@@ -10,6 +10,7 @@ import type { DeadlineMiddleware } from '../middleware/deadline.middleware';
 import type { InFlightLimitMiddleware } from '../middleware/in-flight-limit.middleware';
 import type { LoggingMiddleware } from '../middleware/logging.middleware';
 import type { ProtocolTimings } from '../middleware/protocol-timings';
+import type { ServerTracer } from '../tracing/server-tracer';
 import { clampDeadline } from '../utils/deadline.util';
 import type { DeadlineWheel } from './deadline-wheel';
 import type { DirectReply } from '../interfaces/direct-dispatch.interface';
@@ -30,6 +31,8 @@ export interface DirectEndpointParts {
   logging?: LoggingMiddleware;
   timings: ProtocolTimings;
   wheel: DeadlineWheel;
+  /** Server spans; absent with `tracing: false`. */
+  tracer?: ServerTracer;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -58,6 +61,8 @@ export class DirectCall {
   private isAdmitted = false;
   private cancelDeadline: (() => void) | undefined;
   private subscription: Subscription | undefined;
+  /** The server span, when an OpenTelemetry SDK is registered (see ServerTracer). */
+  private span: ReturnType<ServerTracer['start']>;
 
   constructor(
     private readonly parts: DirectEndpointParts,
@@ -69,6 +74,7 @@ export class DirectCall {
   start(): void {
     const { parts, message } = this;
     ensureCorrelationId(message);
+    this.span = parts.tracer?.start(message);
     parts.timings.started();
     if (message.deadline !== undefined) {
       // Clamped on the message itself, so clients called by the handler forward the clamped budget.
@@ -89,8 +95,10 @@ export class DirectCall {
     }
     if (message.deadline !== undefined) this.cancelDeadline = parts.wheel.add(message.deadline, () => this.expire());
     const run = parts.userChain.length > 0 ? () => this.runChain() : () => this.runHandler();
-    if (parts.needsAsyncContext) withAsyncContext(message, run);
-    else withMessage(message, run);
+    const enter = parts.needsAsyncContext ? withAsyncContext : withMessage;
+    if (this.span === undefined) enter(message, run);
+    // The span is the active context while the handler runs: calls it makes are its children.
+    else parts.tracer!.run(this.span, () => enter(message, run));
   }
 
   private runHandler(): void {
@@ -175,6 +183,7 @@ export class DirectCall {
       outcome,
       isEvent: message.isEvent,
     });
+    if (this.span !== undefined) parts.tracer!.end(this.span, isFailed, error);
     if (!isFailed) return this.reply.complete();
     const { body, error: protocolError } = toErrorReply(error, message);
     this.reply.error(body, protocolError);

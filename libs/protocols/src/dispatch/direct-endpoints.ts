@@ -79,7 +79,7 @@ export class DirectEndpoints implements DirectHandlers {
     }
     const method = (endpoint.instance as Record<string, Function>)[endpoint.methodName];
     const userChain = this.deps.resolver.userChainFor(endpoint.metatype as never, method);
-    const { deadline, inFlight, logging } = this.deps.resolver.builtin;
+    const { deadline, inFlight, logging, tracer } = this.deps.resolver.builtin;
     return new DirectEndpoint({
       pattern,
       isEvent: endpoint.metadata.isEvent,
@@ -91,6 +91,7 @@ export class DirectEndpoints implements DirectHandlers {
       logging,
       timings: this.deps.timings,
       wheel: this.wheel,
+      tracer,
     });
   }
 }

@@ -77,4 +77,11 @@ export interface ProtocolsModuleOptions {
    * `false` turns them off. Default 1024 per listener, 512 per endpoint.
    */
   maxInFlight?: InFlightLimitOptions | false;
+  /**
+   * OpenTelemetry server spans for this app's handlers, on every protocol (see docs/tracing.md).
+   * Spans are only made when `@opentelemetry/api` is installed and an SDK is registered;
+   * `false` turns them off for this app (inbound trace context is still forwarded). Default `true`.
+   * `setTracingEnabled(false)` or `ORION_TRACING=off` turns off every Orion span in the process.
+   */
+  tracing?: boolean;
 }

@@ -57,7 +57,9 @@ export class MiddlewareChainInterceptor implements NestInterceptor, OnModuleInit
       result$ = result$.pipe(tap({ next: setHeader, error: setHeader, complete: setHeader }));
       if (message.isEvent) result$ = result$.pipe(map(() => undefined));
     }
-    return this.timed(message, result$);
+    const tracer = this.resolver.builtin.tracer;
+    // The server span wraps the timings too: it is the active span while the chain and handler run.
+    return tracer === undefined ? this.timed(message, result$) : tracer.trace(message, this.timed(message, result$));
   }
 
   private step(middleware: ProtocolMiddleware, message: ProtocolMessage, next: () => Observable<unknown>) {

@@ -8,6 +8,7 @@ import { CorrelationIdMiddleware } from './correlation-id.middleware';
 import { DeadlineMiddleware } from './deadline.middleware';
 import { InFlightLimitMiddleware } from './in-flight-limit.middleware';
 import { LoggingMiddleware } from './logging.middleware';
+import { ServerTracer } from '../tracing/server-tracer';
 
 /** A Nest module as the container holds it (the class itself is not exported by Nest). */
 type HostModule = ModulesContainer extends Map<string, infer M> ? M : never;
@@ -32,7 +33,13 @@ export class MiddlewareResolver implements OnModuleInit {
   private readonly chains = new WeakMap<Function, ProtocolMiddleware[]>();
   private readonly builtins: ProtocolMiddleware[];
   /** The built-in middleware, for the direct handler path (which inlines them). @internal */
-  readonly builtin: { deadline: DeadlineMiddleware; inFlight?: InFlightLimitMiddleware; logging?: LoggingMiddleware };
+  readonly builtin: {
+    deadline: DeadlineMiddleware;
+    inFlight?: InFlightLimitMiddleware;
+    logging?: LoggingMiddleware;
+    /** Server spans (both handler paths); absent with `tracing: false`. */
+    tracer?: ServerTracer;
+  };
 
   constructor(
     @Inject(PROTOCOLS_MODULE_OPTIONS) private readonly options: ProtocolsModuleOptions,
@@ -46,6 +53,7 @@ export class MiddlewareResolver implements OnModuleInit {
       deadline: new DeadlineMiddleware(options.maxDeadlineMs),
       inFlight: options.maxInFlight !== false ? new InFlightLimitMiddleware(options.maxInFlight) : undefined,
       logging: options.logRequests !== false ? new LoggingMiddleware(options.serviceName) : undefined,
+      tracer: options.tracing !== false ? new ServerTracer(options.serviceName) : undefined,
     };
     // In-flight limit after the deadline check (an expired message takes no slot), before
     // the request log (a refused flood must not become a flood of log lines).

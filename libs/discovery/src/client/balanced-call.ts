@@ -1,6 +1,7 @@
 import { currentProtocolMessage, isNotSentError, ProtocolError, toClientError } from '@orion/protocols';
 import type { Observable } from 'rxjs';
 import type { ServiceInstance } from '../registry/service-instance.interface';
+import { attemptHeaders, endAttemptSpan, inAttemptSpan, startAttemptSpan } from './attempt-tracing';
 import type { RetryOptions } from './balanced-client.options';
 import { isApplicationError, isRetryable } from './call-classification.util';
 import type { AttemptEnd, ServiceBalancer } from './service-balancer';
@@ -19,6 +20,8 @@ export interface BalancedRequest {
   readonly headers: Record<string, string> | undefined;
   readonly invoke: Invoke;
   readonly isPlainSend: boolean;
+  /** An `emit`: its attempt spans are PRODUCER spans. */
+  readonly isEvent?: boolean;
 }
 
 /** A timer beyond 2^31-1 ms fires at once: no call waits longer than 24 h. */
@@ -45,6 +48,8 @@ export class BalancedCall {
   private firstId: string | undefined;
   private tried: Set<string> | undefined;
   private isCancelled = false;
+  /** Attempts made so far (the attempt number of its span). */
+  private attempts = 0;
   /** Stops what the call is waiting on (attempt, backoff, empty view). */
   private stopWaiting: (() => void) | undefined;
 
@@ -183,11 +188,21 @@ export class BalancedCall {
     const slot = balancer.begin(instance);
     const started = performance.now();
     const request = this.request;
+    // Undefined (nothing allocated) without an OpenTelemetry SDK: see attempt-tracing.ts.
+    const span = startAttemptSpan(
+      balancer.service,
+      String(balancer.transport),
+      request.pattern,
+      instance,
+      ++this.attempts,
+      request.isEvent === true,
+    );
     let isSettled = false;
     const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
       isSettled = true;
       this.stopWaiting = undefined;
       balancer.end(slot, end, performance.now() - started, error);
+      if (span !== undefined) endAttemptSpan(span, end, error);
       done(error, value);
     };
     const failed = (raw: unknown): void => {
@@ -200,7 +215,8 @@ export class BalancedCall {
       // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
       let id: number;
       try {
-        id = client.call(request.pattern, request.data, { timeoutMs, headers: request.headers }, (error, value) => {
+        const headers = span === undefined ? request.headers : attemptHeaders(span, request.headers);
+        id = client.call(request.pattern, request.data, { timeoutMs, headers }, (error, value) => {
           if (error !== undefined) failed(error);
           else if (!isSettled) settle('served', undefined, value);
         });
@@ -212,7 +228,8 @@ export class BalancedCall {
       return;
     }
     let value: unknown;
-    const subscription = request.invoke(client, timeoutMs).subscribe({
+    const source = request.invoke(client, timeoutMs);
+    const subscription = (span === undefined ? source : inAttemptSpan(span, source)).subscribe({
       next: (reply) => (value = reply),
       error: failed,
       complete: () => {

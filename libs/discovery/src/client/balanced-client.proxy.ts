@@ -183,7 +183,7 @@ export class BalancedClientProxy extends ClientProxy {
 
   private eventRequest(pattern: string, data: unknown, headers: Record<string, string> | undefined): BalancedRequest {
     const invoke: Invoke = (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers });
-    return { pattern, data, headers, invoke, isPlainSend: false };
+    return { pattern, data, headers, invoke, isPlainSend: false, isEvent: true };
   }
 
   private start(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): BalancedCall {

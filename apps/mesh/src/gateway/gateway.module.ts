@@ -16,6 +16,8 @@ import { MeshViewService } from './mesh-view.service';
 import { OrdersApiController } from './orders-api.controller';
 import { RateLimitMiddleware } from './rate-limit.middleware';
 import { SameOriginGuard } from './same-origin.guard';
+import { TraceStore } from './traces/trace.store';
+import { TracesController } from './traces/traces.controller';
 
 /**
  * The edge: HTTP and WebSocket for callers, MQTT for events and kiosks, balanced clients
@@ -57,7 +59,7 @@ export class GatewayModule {
         // Advice per service from the load in the registry; also `GET /autoscale` and /metrics gauges.
         AutoscaleModule.forRoot({ target: 0.6, minInstances: 1, maxInstances: 10, intervalMs: 2000, stabilizationWindowMs: 30_000 }),
       ],
-      controllers: [OrdersApiController, DashboardController, MeshEventsController],
+      controllers: [OrdersApiController, DashboardController, MeshEventsController, TracesController],
       providers: [
         { provide: MESH_ENV, useValue: env },
         RateLimitMiddleware,
@@ -68,6 +70,8 @@ export class GatewayModule {
         MeshRegistryWatcher,
         DemoTrafficService,
         MeshViewService,
+        // Recent traces posted by the mesh's OTLP exporters (`POST /v1/traces`), for the waterfall.
+        TraceStore,
       ],
     };
   }

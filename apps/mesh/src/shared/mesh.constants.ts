@@ -34,3 +34,6 @@ export const METADATA_PID = 'pid';
 export const METADATA_LEADER_GROUPS = 'leaderGroups';
 /** How often the launcher restarted the process after a crash. */
 export const METADATA_RESTARTS = 'restarts';
+
+/** Header carrying the launcher's token on OTLP exports to the gateway (see `MESH_OTLP_TOKEN`). */
+export const OTLP_TOKEN_HEADER = 'x-orion-otlp-token';

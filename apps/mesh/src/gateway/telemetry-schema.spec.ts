@@ -21,6 +21,8 @@ describe('parseTelemetry', () => {
       ejections: 0,
       isEjected: false,
       picks: 3,
+      protocol: 'grpc' as const,
+      protocolSwitches: 0,
     };
     const parsed = parseTelemetry({
       instanceId: 'orders-1-7',
@@ -33,6 +35,34 @@ describe('parseTelemetry', () => {
   it('should give a client without an instances array an empty one, and zero for bad numbers', () => {
     const parsed = parseTelemetry({ instanceId: 'orders-1-7', clients: [{ service: 'inventory', requests: 'lots', retries: -1 }] });
     expect(parsed).toMatchObject({ clients: [{ service: 'inventory', instances: [], requests: 0, retries: 0, transport: '?' }] });
+  });
+
+  it('should keep a preference of transports and the protocols of each instance, dropping unknown ones', () => {
+    const parsed = parseTelemetry({
+      instanceId: 'orders-1-7',
+      clients: [
+        {
+          ...client,
+          transport: 'grpc,tcp',
+          instances: [
+            { id: 'a', protocol: 'tcp', protocols: ['grpc', 'smtp', 'tcp'], protocolSwitches: 2 },
+            { id: 'b', protocol: 'smtp' },
+          ],
+        },
+      ],
+    });
+    expect(parsed).toMatchObject({
+      clients: [
+        {
+          transport: 'grpc,tcp',
+          instances: [
+            { id: 'a', protocol: 'tcp', protocols: ['grpc', 'tcp'], protocolSwitches: 2 },
+            // NOTE: an unknown protocol (or none, from an older publisher) reads as the client's first transport.
+            { id: 'b', protocol: 'grpc', protocolSwitches: 0 },
+          ],
+        },
+      ],
+    });
   });
 
   it('should bound the instances per client', () => {

@@ -1,4 +1,4 @@
-import type { BalancedClientStats, InstanceCallStats } from '@orion/discovery';
+import type { BalancedClientStats, BalancedTransport, InstanceCallStats } from '@orion/discovery';
 import type { ClientStatsTelemetry } from '../shared/client-stats.publisher';
 
 /** Largest `mesh.telemetry` message taken, as JSON (a real one with 2 clients × 10 instances is ~3 KB). */
@@ -16,6 +16,14 @@ export type TelemetryRefusal = 'not-an-object' | 'bad-instance-id' | 'too-large'
 const name = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH && NAME.test(value) ? value : undefined;
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+const PROTOCOLS: ReadonlySet<string> = new Set<BalancedTransport>(['tcp', 'udp', 'grpc', 'mqtt', 'ws', 'http']);
+const protocol = (value: unknown): BalancedTransport | undefined =>
+  typeof value === 'string' && PROTOCOLS.has(value) ? (value as BalancedTransport) : undefined;
+/** A client's transport, or its preference of several joined by commas (`'grpc,tcp'`). */
+const transportName = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length <= MAX_NAME_LENGTH && value.split(',').every((t) => protocol(t) !== undefined)
+    ? value
+    : undefined;
 
 /** The instance id of a telemetry message, if it has a valid one (checked before anything costly). */
 export function telemetryInstanceId(raw: unknown): string | undefined {
@@ -50,10 +58,14 @@ function parseClient(raw: unknown): BalancedClientStats | undefined {
   const c = raw as Record<string, unknown>;
   const service = name(c.service);
   if (!service) return undefined;
-  const instances = Array.isArray(c.instances) ? c.instances.slice(0, TELEMETRY_MAX_INSTANCES).flatMap(parseInstance) : [];
+  // NOTE: a publisher from before protocol switching sends no `protocol`: it used its transport.
+  const fallback = protocol(typeof c.transport === 'string' ? c.transport.split(',')[0] : undefined) ?? 'tcp';
+  const instances = Array.isArray(c.instances)
+    ? c.instances.slice(0, TELEMETRY_MAX_INSTANCES).flatMap((i: unknown) => parseInstance(i, fallback))
+    : [];
   return {
     service,
-    transport: name(c.transport) ?? '?',
+    transport: transportName(c.transport) ?? name(c.transport) ?? '?',
     strategy: name(c.strategy) ?? '?',
     isStale: c.isStale === true,
     instances,
@@ -63,7 +75,7 @@ function parseClient(raw: unknown): BalancedClientStats | undefined {
   };
 }
 
-function parseInstance(raw: unknown): InstanceCallStats[] {
+function parseInstance(raw: unknown, fallback: BalancedTransport): InstanceCallStats[] {
   if (typeof raw !== 'object' || raw === null) return [];
   const i = raw as Record<string, unknown>;
   const id = name(i.id);
@@ -78,6 +90,9 @@ function parseInstance(raw: unknown): InstanceCallStats[] {
       ejections: count(i.ejections),
       isEjected: i.isEjected === true,
       picks: count(i.picks),
+      protocol: protocol(i.protocol) ?? fallback,
+      ...(Array.isArray(i.protocols) ? { protocols: i.protocols.slice(0, PROTOCOLS.size).flatMap((p) => protocol(p) ?? []) } : {}),
+      protocolSwitches: count(i.protocolSwitches),
     },
   ];
 }

@@ -189,14 +189,7 @@ export class BalancedCall {
     const started = performance.now();
     const request = this.request;
     // Undefined (nothing allocated) without an OpenTelemetry SDK: see attempt-tracing.ts.
-    const span = startAttemptSpan(
-      balancer.service,
-      String(balancer.transport),
-      request.pattern,
-      instance,
-      ++this.attempts,
-      request.isEvent === true,
-    );
+    const span = startAttemptSpan(balancer.service, slot.protocol, request.pattern, instance, ++this.attempts, request.isEvent === true);
     let isSettled = false;
     const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
       isSettled = true;

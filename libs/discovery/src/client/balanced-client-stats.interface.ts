@@ -1,3 +1,5 @@
+import type { BalancedTransport } from './balanced-client.options';
+
 /**
  * Per-instance view of a balanced client, from `stats()`.
  *
@@ -15,6 +17,12 @@ export interface InstanceCallStats {
   isEjected: boolean;
   /** Times the picker chose it. */
   picks: number;
+  /** The protocol calls to it go over now (with a preference of transports, it may change). */
+  protocol: BalancedTransport;
+  /** With a preference of several transports: the ones it advertises, in that order. */
+  protocols?: BalancedTransport[];
+  /** Times its protocol changed (fallback to the next one, or back after a probe). */
+  protocolSwitches: number;
 }
 
 /**
@@ -24,6 +32,7 @@ export interface InstanceCallStats {
  */
 export interface BalancedClientStats {
   service: string;
+  /** The transport, or the preference of several joined by commas in order (`'grpc,tcp'`). */
   transport: string;
   strategy: string;
   /** True while the registry is unreachable and the last known view is used. */

@@ -6,7 +6,8 @@ import type { ServiceRegistry } from '../registry/service-registry.interface';
 import { assertServiceName } from '../utils/validation.util';
 import type { BalancedClientOptions } from './balanced-client.options';
 import { BalancedClientProxy } from './balanced-client.proxy';
-import { TRANSPORT_CLIENTS } from './transport-clients';
+import { PROTOCOL_PROBE_DEFAULT_MS } from './protocol-preference';
+import { protocolProbeMs, transportPreference } from './transport-preference.util';
 
 /** A balanced client that also closes the registry it created from a URL. */
 class OwningBalancedClientProxy extends BalancedClientProxy {
@@ -25,8 +26,9 @@ class OwningBalancedClientProxy extends BalancedClientProxy {
 
 /**
  * Builds a balanced client, failing early with a clear message for a bad service name,
- * an unknown strategy (listing the valid ones), a transport without a client, or no
- * registry to watch.
+ * an unknown strategy (listing the valid ones), a transport without a client (or a
+ * preference list that is empty or repeats one), a bad `protocolProbeMs`, or no registry
+ * to watch.
  */
 export function createBalancedClient(
   options: BalancedClientOptions,
@@ -34,17 +36,14 @@ export function createBalancedClient(
   leaderElector?: LeaderElector,
 ): BalancedClientProxy {
   assertServiceName(options.service);
-  if (!(options.transport in TRANSPORT_CLIENTS)) {
-    throw new Error(
-      `BalancedClientsModule: unknown transport '${options.transport}' for '${options.service}'; valid: ${Object.keys(TRANSPORT_CLIENTS).join(', ')}`,
-    );
-  }
+  const transports = transportPreference(options.service, options.transport);
+  protocolProbeMs(options.service, options.protocolProbeMs, PROTOCOL_PROBE_DEFAULT_MS);
   if (options.strategy !== undefined) createStrategy(options.strategy as never);
   if (typeof options.registry === 'string') return new OwningBalancedClientProxy(options, createRegistry(options.registry));
   const registry = options.registry ?? sharedRegistry;
   if (!registry) {
     throw new Error(`BalancedClientsModule: no registry for '${options.service}': import ServiceDiscoveryModule or pass 'registry'`);
   }
-  new Logger('BalancedClient').debug?.(`client for '${options.service}' over ${options.transport}`);
+  new Logger('BalancedClient').debug?.(`client for '${options.service}' over ${transports.join(', ')}`);
   return new BalancedClientProxy(options, registry, leaderElector);
 }

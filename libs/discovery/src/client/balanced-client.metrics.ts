@@ -103,6 +103,21 @@ const METRICS: readonly [string, string, 'counter' | 'gauge' | 'histogram', Read
     },
   ],
   [
+    'orion_client_protocol_switches_total',
+    'Changes of the protocol an instance is called over (fallback, or back after a probe), with a preference of transports',
+    'counter',
+    (source, out) => {
+      for (const slot of source.slots()) {
+        const switches = slot.preference?.switchCounts;
+        if (switches === undefined) continue;
+        for (const [pair, value] of switches) {
+          const [from, to] = pair.split('>');
+          out.push({ value, labels: { ...instanceLabels(source, slot), from, to } });
+        }
+      }
+    },
+  ],
+  [
     'orion_client_retries_total',
     'Retries per service',
     'counter',
@@ -122,7 +137,9 @@ const METRICS: readonly [string, string, 'counter' | 'gauge' | 'histogram', Read
  * call path). Names: `orion_client_requests_total`, `orion_client_failures_total` (by code),
  * `orion_client_latency_seconds` (histogram), `orion_client_in_flight`,
  * `orion_client_ejections_total`, `orion_client_retries_total`,
- * `orion_client_retry_budget_exhausted_total`. Labels: service, transport, instance.
+ * `orion_client_retry_budget_exhausted_total`, `orion_client_protocol_switches_total` (by
+ * `from` and `to`, with a preference of transports). Labels: service, transport (the
+ * preference joined by commas, e.g. `grpc,tcp`), instance.
  *
  * @publicApi
  */

@@ -62,7 +62,21 @@ export interface BalancedClientOptions {
   service: string;
   /** Injection name, when one service needs several clients (default: `service`). */
   name?: string;
-  transport: BalancedTransport;
+  /**
+   * Transport to call instances over, or several in order of preference (`['grpc', 'tcp']`):
+   * each instance is then called over the first of them it advertises (an instance with
+   * none is not a candidate), falls back to its next one when a protocol refuses
+   * connections, and returns to the preferred one once a probe succeeds (see
+   * `protocolProbeMs`). An empty list, an unknown name or a repeated one fails at registration.
+   */
+  transport: BalancedTransport | readonly BalancedTransport[];
+  /**
+   * With several transports: how long (ms) a protocol that refused an instance's connection
+   * is left alone before the next call on that instance tries it again (a probe). Each failed
+   * probe doubles the wait, up to 60 s (or this value when longer); a successful one switches
+   * back. Default 5000.
+   */
+  protocolProbeMs?: number;
   /** Default `p2c-ewma`. */
   strategy?: BalancingStrategyName | LoadBalancingStrategy;
   /** Deadline of each call (ms), retries included. Default 5000. */

@@ -53,10 +53,10 @@ export class ServiceBalancer implements BalancedMetricsSource {
     registry: ServiceRegistry,
   ) {
     this.service = options.service;
-    this.transport = options.transport;
     const strategy = createStrategy((options.strategy ?? BALANCING_DEFAULT_STRATEGY) as never);
     this.picker = InstancePicker.from([], strategy, { zone: options.zone, panicThresholdPercent: options.panicThresholdPercent });
     this.clients = new InstanceClients(options, CLIENT_LATENCY_BUCKETS.length);
+    this.transport = this.clients.transports.join(',');
     this.outliers = new OutlierDetector(options.outlierDetection);
     this.budget = new RetryBudget(options.retry?.budgetRatio, options.retry?.minRetriesPerSecond);
     this.view = new RegistryView(registry, options.service, (instances) => this.applyView(instances));
@@ -146,7 +146,17 @@ export class ServiceBalancer implements BalancedMetricsSource {
         const ejections = this.outliers.ejections(instance.id);
         const slot = this.clients.find(instance.id);
         if (slot) return slot.snapshot(isEjected, ejections);
-        return { id: instance.id, inFlight: 0, latencyEwmaMs: 0, successes: 0, failures: 0, picks: 0, isEjected, ejections };
+        return {
+          id: instance.id,
+          inFlight: 0,
+          latencyEwmaMs: 0,
+          successes: 0,
+          failures: 0,
+          picks: 0,
+          isEjected,
+          ejections,
+          ...this.clients.protocolStatsOf(instance),
+        };
       }),
       requests: this.totals.requests,
       retries: this.totals.retries,
@@ -197,8 +207,7 @@ export class ServiceBalancer implements BalancedMetricsSource {
   private signatureOf(instances: readonly ServiceInstance[]): string {
     let signature = '';
     for (const i of instances) {
-      const endpoint = this.clients.endpointOf(i)!;
-      signature += `${i.id}\u0000${i.status}\u0000${i.weight}\u0000${i.zone ?? ''}\u0000${endpoint.host}:${endpoint.port}:${endpoint.url ?? ''}\u0001`;
+      signature += `${i.id}\u0000${i.status}\u0000${i.weight}\u0000${i.zone ?? ''}\u0000${this.clients.endpointKeyOf(i)}\u0001`;
     }
     return signature;
   }

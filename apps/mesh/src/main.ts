@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { MESH_ROLES, type MeshRole } from './shared/mesh.constants';
+import { meshInstanceId } from './shared/mesh-env';
+import { startMeshTracing } from './shared/tracing.bootstrap';
 
 type RoleMain = (argv: readonly string[]) => Promise<void>;
 
@@ -24,6 +26,8 @@ function splitRole(argv: readonly string[]): { role: MeshRole; rest: string[] } 
 }
 
 const { role, rest } = splitRole(process.argv.slice(2));
+// The OpenTelemetry SDK first, before the role's Nest modules and the Orion libraries load.
+if (role !== 'launcher') startMeshTracing(role, meshInstanceId(role));
 ROLES[role]()(rest).catch((error: unknown) => {
   console.error(`${role} failed:`, error);
   process.exit(1);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import {
   createLoggerFromEnv,
@@ -14,6 +14,7 @@ import type { ServiceRole } from '../shared/mesh.constants';
 import { withoutCredentials } from '../shared/mesh-env';
 import type { ReadyReport } from '../shared/start-mesh-app.util';
 import { howToTry } from './how-to-try';
+import { meshTracingEnv } from './tracing-env.util';
 import { HELP, parseLauncherOptions, type LauncherOptions } from './launcher.options';
 import { MeshProcess } from './mesh.process';
 import { placeSeedOrder, startDemoTraffic, waitForMesh } from './mesh-readiness';
@@ -67,6 +68,7 @@ class Launcher {
   private readonly slots: ChildSlot[] = [];
   private broker?: EmbeddedMqttBroker;
   private stopping?: Promise<void>;
+  private tracing?: ReturnType<typeof meshTracingEnv>;
 
   constructor(
     private readonly options: LauncherOptions,
@@ -113,7 +115,11 @@ class Launcher {
       this.slots.push(slot);
       return this.spawn(slot, this.slots.length - 1);
     };
-    const port = options.port ?? ((await isPortFree(3000)) ? 3000 : 0);
+    // Chosen here (not by the gateway) because every process's trace exporter needs it.
+    const requested = options.port ?? ((await isPortFree(3000)) ? 3000 : 0);
+    const port = requested === 0 ? await freePort() : requested;
+    this.tracing = meshTracingEnv(`http://127.0.0.1:${port}`, process.env);
+    Object.assign(env, this.tracing.env);
     const gateway = spawnRole('gateway', 1, { MESH_HTTP_PORT: String(port) });
     for (let i = 1; i <= options.inventory; i++) spawnRole('inventory', i);
     for (let i = 1; i <= options.orders; i++) spawnRole('orders', i);
@@ -241,6 +247,7 @@ class Launcher {
       `  Registry   ${withoutCredentials(options.registryUrl)}${options.registryUrl.startsWith('file:') ? '  (REGISTRY_URL=etcd://... or redis://... for a real one)' : ''}`,
       `  Broker     ${mqttUrl}${this.broker ? '  (in-process; MQTT_URL=mqtt://... for yours)' : ''}`,
       `  Autoscale  ${gatewayUrl}/autoscale  (advice; also on the dashboard)`,
+      `  Traces     ${this.tracing?.shown ?? 'off'}`,
       `  Metrics    ${gatewayUrl}/metrics  (Prometheus; every instance serves its own)`,
       `  Logs       ${this.show(join(options.dir, 'logs'))}/<name>.log`,
       '',
@@ -268,6 +275,18 @@ class Launcher {
     const rel = relative(process.cwd(), path);
     return rel.startsWith('..') ? path : rel;
   }
+}
+
+/** A port free on loopback right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function isPortFree(port: number): Promise<boolean> {

@@ -1,8 +1,9 @@
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { Injectable, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startProtocols, type BoundAddresses } from '@orion/protocols';
 import type { MeshEnv } from './mesh-env';
 import { MeshLogger } from './mesh.logger';
+import { stopMeshTracing } from './tracing.bootstrap';
 
 /** What a mesh process tells the launcher once every listener is up. */
 export interface ReadyReport {
@@ -21,7 +22,8 @@ export interface ReadyReport {
  */
 export async function startMeshApp(module: DynamicModule, env: MeshEnv): Promise<INestApplication> {
   const logger = new MeshLogger(env.instanceId, env.logFile);
-  const app = await NestFactory.create(module, { logger });
+  const withTracing: DynamicModule = { ...module, providers: [...(module.providers ?? []), TracingShutdownHook] };
+  const app = await NestFactory.create(withTracing, { logger });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT', 'SIGHUP']);
   const addresses = await startProtocols(app);
   const report: ReadyReport = { event: 'ready', role: env.role, index: env.index, instanceId: env.instanceId, pid: process.pid, addresses };
@@ -34,6 +36,14 @@ export async function startMeshApp(module: DynamicModule, env: MeshEnv): Promise
     process.stdout.write(JSON.stringify(report) + '\n');
   }
   return app;
+}
+
+/** Sends the spans still buffered once the app closed (its last requests' included). */
+@Injectable()
+class TracingShutdownHook implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await stopMeshTracing();
+  }
 }
 
 async function shutdown(app: INestApplication, logger: MeshLogger): Promise<void> {

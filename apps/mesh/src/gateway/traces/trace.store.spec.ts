@@ -59,7 +59,7 @@ describe('TraceStore', () => {
       store.add([
         span(1, 1, undefined, { name: 'http POST /api/orders', kind: 'server', instance: 'gateway-1' }),
         span(1, 2, 1, { name: 'orders.create', kind: 'client', attributes: { 'orion.protocol': 'tcp', 'orion.instance.id': 'orders-2' } }),
-        span(1, 3, 1, { name: 'something else', kind: 'client', instance: 'gateway-1' }),
+        span(1, 3, 1, { name: 'something else', kind: 'client' }),
       ]);
       const [server, client, other] = store.get(traceId(1))!.spans;
       expect(server).toMatchObject({ protocol: 'http', targetInstance: 'gateway-1' });

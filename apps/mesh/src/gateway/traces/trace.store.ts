@@ -11,7 +11,7 @@ const MAX_SUMMARY_SERVICES = 8;
 /** Attribute keys that name a span's protocol, in order of preference (the first one set wins). */
 const PROTOCOL_KEYS = ['orion.protocol', 'rpc.system', 'network.protocol.name', 'messaging.system'];
 /** Attribute keys that name the instance a client attempt went to (a server span: its own process). */
-const TARGET_INSTANCE_KEYS = ['orion.instance.id', 'orion.instance', 'service.instance.id', 'peer.service.instance'];
+const TARGET_INSTANCE_KEYS = ['orion.instance.id'];
 const PROTOCOLS = new Set(['http', 'ws', 'grpc', 'tcp', 'udp', 'mqtt']);
 
 export type TraceDropReason = SpanRefusal | 'trace-full' | 'duplicate';
@@ -174,7 +174,8 @@ function treeOrder(spans: TraceSpan[]): WaterfallSpan[] {
 
 function toWaterfall(span: TraceSpan, depth: number): WaterfallSpan {
   const protocol = firstText(span.attributes, PROTOCOL_KEYS) ?? protocolFromName(span.name);
-  const target = span.kind === 'client' ? firstText(span.attributes, TARGET_INSTANCE_KEYS) : span.instance;
+  // A client attempt names the instance it went to; a server span ran in its own process.
+  const target = firstText(span.attributes, TARGET_INSTANCE_KEYS) ?? span.instance;
   return { ...span, depth, ...(protocol ? { protocol } : {}), ...(target ? { targetInstance: target } : {}) };
 }
 

@@ -3,7 +3,7 @@ import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Logger, Param
 import type { Response } from 'express';
 import { ProtocolError, ProtocolExceptionFilter } from '@orion/protocols';
 import { MESH_ENV, type MeshEnv } from '../../shared/mesh-env';
-import { OTLP_TOKEN_HEADER } from '../../shared/mesh.constants';
+import { OTLP_TOKEN_HEADER, TELEMETRY_EVENT } from '../../shared/mesh.constants';
 import { parseOtlpTraces, type SpanRefusal } from './otlp-json.parser';
 import { TraceStore, type TraceDetail, type TraceStoreStats, type TraceSummary } from './trace.store';
 
@@ -65,10 +65,13 @@ export class TracesController {
       throw ProtocolError.invalidArgument(`not an OTLP ExportTraceServiceRequest (${parsed})`);
     }
     this.store.countRefused(parsed.refused);
-    const kept = this.store.add(parsed.spans);
-    const rejected = parsed.spans.length - kept + sum(parsed.refused);
+    // NOTE: the gateway's handling of every instance's `mesh.telemetry` (one trace per 2 s
+    // each) is dashboard plumbing: left out, or it would push real requests off the list.
+    const spans = parsed.spans.filter((span) => span.attributes['orion.pattern'] !== TELEMETRY_EVENT);
+    const kept = this.store.add(spans);
+    const rejected = spans.length - kept + sum(parsed.refused);
     if (rejected === 0) return {};
-    return { partialSuccess: { rejectedSpans: rejected, errorMessage: describeRefusals(parsed.refused, parsed.spans.length - kept) } };
+    return { partialSuccess: { rejectedSpans: rejected, errorMessage: describeRefusals(parsed.refused, spans.length - kept) } };
   }
 
   @Get('api/traces')

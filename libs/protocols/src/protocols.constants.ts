@@ -9,6 +9,12 @@ export const CORRELATION_ID_HEADER = 'x-correlation-id';
 export const TIMEOUT_HEADER = 'x-orion-timeout-ms';
 /** Header carrying an absolute deadline (epoch ms); used when no timeout header is set. */
 export const DEADLINE_HEADER = 'x-orion-deadline';
+/**
+ * Header pinning calls to a version range per service, `<service>@<range>` comma-separated
+ * (`orders@2.1.x, inventory@^3`): `@orion/discovery`'s balanced clients send a call to that
+ * service only to an instance in the range. Forwarded to the next hop like the correlation id.
+ */
+export const VERSION_PIN_HEADER = 'x-orion-version-pin';
 /** Header carrying the request id chosen by the caller. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 

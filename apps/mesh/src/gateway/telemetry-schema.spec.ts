@@ -1,4 +1,4 @@
-import { parseTelemetry, TELEMETRY_MAX_CLIENTS, TELEMETRY_MAX_INSTANCES } from './telemetry-schema';
+import { parseTelemetry, TELEMETRY_MAX_CLIENTS, TELEMETRY_MAX_INSTANCES, TELEMETRY_MAX_VERSIONS } from './telemetry-schema';
 
 describe('parseTelemetry', () => {
   const client = {
@@ -69,6 +69,35 @@ describe('parseTelemetry', () => {
     const instances = Array.from({ length: TELEMETRY_MAX_INSTANCES + 10 }, (_, i) => ({ id: `i-${i}` }));
     const parsed = parseTelemetry({ instanceId: 'orders-1-7', clients: [{ ...client, instances }] });
     expect(typeof parsed !== 'string' && parsed.clients[0].instances).toHaveLength(TELEMETRY_MAX_INSTANCES);
+  });
+
+  it('should keep the version split and each instance version, bounded, and drop malformed entries', () => {
+    const versions = [
+      { version: '2.0.x', weight: 90, instances: 2, picks: 9, extra: 1 },
+      { version: '>=2.1.0 <3', weight: 10, instances: 1, picks: 'x' },
+      { version: '2.0.x"; drop', weight: 1 },
+      { version: 'v'.repeat(65), weight: 1 },
+      null,
+      ...Array.from({ length: TELEMETRY_MAX_VERSIONS }, (_, i) => ({ version: `${i}.0.0`, weight: 1, instances: 0, picks: 0 })),
+    ];
+    const instances = [
+      { id: 'inventory-1-42', version: '2.0.1' },
+      { id: 'inventory-2-43', version: '2.1.0-rc.1' },
+      { id: 'inventory-3-44', version: '\u001b[2J' },
+      { id: 'inventory-4-45' },
+    ];
+    const parsed = parseTelemetry({ instanceId: 'orders-1-7', clients: [{ ...client, versions, instances }] });
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const [c] = parsed.clients as Array<(typeof parsed.clients)[number] & { versions?: unknown[] }>;
+    // The first 16 entries are read; the 3 malformed among them are dropped.
+    expect(c.versions).toHaveLength(TELEMETRY_MAX_VERSIONS - 3);
+    expect(c.versions!.slice(0, 2)).toEqual([
+      { version: '2.0.x', weight: 90, instances: 2, picks: 9 },
+      { version: '>=2.1.0 <3', weight: 10, instances: 1, picks: 0 },
+    ]);
+    expect(c.instances.map((i) => (i as { version?: string }).version)).toEqual(['2.0.1', '2.1.0-rc.1', undefined, undefined]);
+    const without = parseTelemetry({ instanceId: 'orders-1-7', clients: [client] });
+    expect(typeof without !== 'string' && without.clients[0]).not.toHaveProperty('versions');
   });
 
   it.each([

@@ -10,12 +10,29 @@ export const TELEMETRY_MAX_INSTANCES = 64;
 const MAX_NAME_LENGTH = 128;
 const NAME = /^[\w.:@/-]+$/;
 
+/** Version subsets kept per client (`stats().versions`, one per `versionSplit` entry). */
+export const TELEMETRY_MAX_VERSIONS = 16;
+/** Longest version or range kept (`'2.0.x'`, `'>=2.1.0 <3'`). */
+const MAX_VERSION_LENGTH = 64;
+/** A semver version, or a range: digits, letters, `. - + * x ^ ~ < > = |` and spaces; nothing else. */
+const VERSION = /^[\w.+*^~<>=| -]+$/;
+
+/** One subset of a version split, as the dashboard shows it. */
+export interface VersionShareTelemetry {
+  version: string;
+  weight: number;
+  instances: number;
+  picks: number;
+}
+
 /** Why a message was refused: a short reason, for the counters. */
 export type TelemetryRefusal = 'not-an-object' | 'bad-instance-id' | 'too-large' | 'bad-clients';
 
 const name = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH && NAME.test(value) ? value : undefined;
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+const version = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_VERSION_LENGTH && VERSION.test(value) ? value : undefined;
 const PROTOCOLS: ReadonlySet<string> = new Set<BalancedTransport>(['tcp', 'udp', 'grpc', 'mqtt', 'ws', 'http']);
 const protocol = (value: unknown): BalancedTransport | undefined =>
   typeof value === 'string' && PROTOCOLS.has(value) ? (value as BalancedTransport) : undefined;
@@ -72,7 +89,16 @@ function parseClient(raw: unknown): BalancedClientStats | undefined {
     requests: count(c.requests),
     retries: count(c.retries),
     budgetExhausted: count(c.budgetExhausted),
+    ...(Array.isArray(c.versions) ? { versions: c.versions.slice(0, TELEMETRY_MAX_VERSIONS).flatMap(parseVersionShare) } : {}),
   };
+}
+
+/** A `versionSplit` subset: its range and weight, instances taking traffic, picks. */
+function parseVersionShare(raw: unknown): VersionShareTelemetry[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const v = raw as Record<string, unknown>;
+  const range = version(v.version);
+  return range ? [{ version: range, weight: count(v.weight), instances: count(v.instances), picks: count(v.picks) }] : [];
 }
 
 function parseInstance(raw: unknown, fallback: BalancedTransport): InstanceCallStats[] {
@@ -93,6 +119,7 @@ function parseInstance(raw: unknown, fallback: BalancedTransport): InstanceCallS
       protocol: protocol(i.protocol) ?? fallback,
       ...(Array.isArray(i.protocols) ? { protocols: i.protocols.slice(0, PROTOCOLS.size).flatMap((p) => protocol(p) ?? []) } : {}),
       protocolSwitches: count(i.protocolSwitches),
+      ...(version(i.version) ? { version: version(i.version) } : {}),
     },
   ];
 }

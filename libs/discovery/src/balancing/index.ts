@@ -10,7 +10,10 @@ export {
   WEIGHTED_MAX_SCHEDULE_WORK,
 } from './balancing.constants';
 export { UnknownBalancingStrategyError } from './errors/unknown-balancing-strategy.error';
+export { InvalidVersionRoutingError } from './errors/invalid-version-routing.error';
 export { InstancePicker, type InstancePickerOptions } from './instance-picker';
+export { VersionSplitPicker, type VersionSplitPickerOptions, type VersionSubsetStats } from './version-split.picker';
+export { findVersionPin, type VersionRoutingOptions, type VersionSplitEntry } from './utils/version-range.util';
 export type { CallErrorKind, CallOutcome, LoadBalancingStrategy, PickContext } from './load-balancing-strategy.interface';
 export {
   BALANCING_STRATEGIES,

@@ -17,6 +17,12 @@ export interface PickContext {
    * walks on to the next instance on the ring); `InstancePicker` enforces it for any strategy.
    */
   readonly exclude?: ReadonlySet<string>;
+  /**
+   * Semver range the call is pinned to (the `x-orion-version-pin` header or the per-call
+   * `version` option). Read by `VersionSplitPicker`, which picks only among instances in that
+   * range; strategies ignore it.
+   */
+  readonly versionPin?: string;
 }
 
 /**

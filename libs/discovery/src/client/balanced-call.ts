@@ -52,6 +52,12 @@ export class BalancedCall {
   private attempts = 0;
   /** Stops what the call is waiting on (attempt, backoff, empty view). */
   private stopWaiting: (() => void) | undefined;
+  /** `PickContext.versionPin`: the per-call `version`, else the pin header of the call or of the inbound request. */
+  readonly versionPin: string | undefined;
+  /** A pin that is not a semver range: the call fails with it, unsent. */
+  private readonly pinError: ProtocolError | undefined;
+  /** No hash key and no pin: a first pick needs no context. */
+  private readonly isContextFree: boolean;
 
   constructor(
     private readonly balancer: ServiceBalancer,
@@ -60,10 +66,15 @@ export class BalancedCall {
     retry: RetryOptions,
     /** `PickContext.hashKey`: the call is its own pick context, so a pick allocates nothing. */
     readonly hashKey: string | undefined,
+    version?: string,
   ) {
     const now = Date.now();
     const own = now + Math.min(timeoutMs, MAX_CALL_MS);
-    const inbound = currentProtocolMessage()?.deadline;
+    const message = currentProtocolMessage();
+    const inbound = message?.deadline;
+    this.versionPin = balancer.versionPinOf(version, request.headers, message?.headers);
+    this.pinError = this.versionPin === undefined ? undefined : balancer.checkVersionPin(this.versionPin);
+    this.isContextFree = hashKey === undefined && this.versionPin === undefined;
     this.isInboundBound = inbound !== undefined && inbound < own;
     this.deadline = this.isInboundBound ? inbound! : own;
     this.retry = retry;
@@ -83,8 +94,9 @@ export class BalancedCall {
   start(done: (error: unknown, value?: unknown) => void): void {
     const balancer = this.balancer;
     const remaining = this.deadline - Date.now();
+    if (this.pinError !== undefined) return done(this.pinError);
     if (balancer.isReady && this.request.isPlainSend && remaining > 0) {
-      const instance = balancer.picker.pick(this.hashKey === undefined ? undefined : this);
+      const instance = balancer.picker.pick(this.isContextFree ? undefined : this);
       if (instance !== undefined && balancer.clients.get(instance).client.call !== undefined) {
         this.book();
         this.firstId = instance.id;
@@ -100,6 +112,7 @@ export class BalancedCall {
   }
 
   async run(): Promise<unknown> {
+    if (this.pinError !== undefined) throw this.pinError;
     if (!this.balancer.isReady) await this.balancer.start();
     this.book();
     return this.loop(1, undefined, false);
@@ -119,15 +132,21 @@ export class BalancedCall {
       const remaining = this.deadline - Date.now();
       if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.request.pattern}' ran out of time`);
       if (this.firstId !== undefined) this.tried ??= new Set([this.firstId]);
-      let instance = balancer.picker.pick(this.tried === undefined && this.hashKey === undefined ? undefined : this);
+      let instance = balancer.picker.pick(this.tried === undefined && this.isContextFree ? undefined : this);
       // An empty view (cold start, registry restarted empty) may fill within the deadline: wait for the next one.
-      while (instance === undefined && this.firstId === undefined && Date.now() < this.deadline - 1 && !this.isCancelled) {
+      // NOTE: a pin matching none of a non-empty view fails at once: no silent wait, no fallback.
+      while (
+        instance === undefined &&
+        this.firstId === undefined &&
+        Date.now() < this.deadline - 1 &&
+        !this.isCancelled &&
+        (this.versionPin === undefined || balancer.picker.instances.length === 0)
+      ) {
         await this.waitForView();
-        instance = balancer.picker.pick(this.hashKey === undefined ? undefined : this);
+        instance = balancer.picker.pick(this.isContextFree ? undefined : this);
       }
       this.throwIfCancelled();
-      if (instance === undefined)
-        throw lastError ?? ProtocolError.unavailable(`no healthy instance of '${balancer.service}' serves ${balancer.transport}`);
+      if (instance === undefined) throw lastError ?? balancer.noInstanceError(this.versionPin);
       if (this.firstId === undefined) this.firstId = instance.id;
       else this.tried!.add(instance.id);
       const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);

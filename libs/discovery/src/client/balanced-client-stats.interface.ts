@@ -1,3 +1,4 @@
+import type { VersionSubsetStats } from '../balancing/version-split.picker';
 import type { BalancedTransport } from './balanced-client.options';
 
 /**
@@ -17,6 +18,8 @@ export interface InstanceCallStats {
   isEjected: boolean;
   /** Times the picker chose it. */
   picks: number;
+  /** The version the instance publishes (absent when it publishes none). */
+  version?: string;
   /** The protocol calls to it go over now (with a preference of transports, it may change). */
   protocol: BalancedTransport;
   /** With a preference of several transports: the ones it advertises, in that order. */
@@ -43,6 +46,11 @@ export interface BalancedClientStats {
   retries: number;
   /** Retries refused because the budget was spent. */
   budgetExhausted: number;
+  /**
+   * With `versionSplit`: one entry per subset, in option order (`instances` taking traffic
+   * now, `picks` the split gave it; pinned calls are not counted).
+   */
+  versions?: VersionSubsetStats[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createStrategy } from '../balancing/strategies';
+import { assertVersionRouting } from '../balancing/utils/version-range.util';
 import type { LeaderElector } from '../leader/leader-elector.interface';
 import { createRegistry } from '../registry/create-registry.util';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
@@ -39,6 +40,7 @@ export function createBalancedClient(
   const transports = transportPreference(options.service, options.transport);
   protocolProbeMs(options.service, options.protocolProbeMs, PROTOCOL_PROBE_DEFAULT_MS);
   if (options.strategy !== undefined) createStrategy(options.strategy as never);
+  assertVersionRouting(options, `BalancedClientsModule '${options.service}'`);
   if (typeof options.registry === 'string') return new OwningBalancedClientProxy(options, createRegistry(options.registry));
   const registry = options.registry ?? sharedRegistry;
   if (!registry) {

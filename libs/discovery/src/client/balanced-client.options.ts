@@ -1,5 +1,6 @@
 import type { LoadBalancingStrategy } from '../balancing/load-balancing-strategy.interface';
 import type { BalancingStrategyName } from '../balancing/strategies';
+import type { VersionSplitEntry } from '../balancing/utils/version-range.util';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
 
 /**
@@ -79,6 +80,21 @@ export interface BalancedClientOptions {
   protocolProbeMs?: number;
   /** Default `p2c-ewma`. */
   strategy?: BalancingStrategyName | LoadBalancingStrategy;
+  /**
+   * Semver range (`'^2.0.0'`): only instances whose published version satisfies it are
+   * candidates. An instance with no or an invalid version never matches. Prereleases count as
+   * their version (`2.1.0-rc.1` is in `2.1.x`). An invalid range fails at registration.
+   */
+  version?: string;
+  /**
+   * Traffic split by version range, e.g. `[{ version: '2.0.x', weight: 90 }, { version: '2.1.x', weight: 10 }]`:
+   * exact shares by smooth weighted round robin over the subsets, then `strategy` picks inside
+   * the chosen subset. An instance matching two ranges belongs to the first; one matching none
+   * gets no split traffic (a pin can still reach it). A subset with no instance taking traffic
+   * is skipped and its share goes to the others. Weights: finite, >= 0, sum > 0; bad input
+   * fails at registration. Applies within `version` when both are set.
+   */
+  versionSplit?: VersionSplitEntry[];
   /** Deadline of each call (ms), retries included. Default 5000. */
   timeoutMs?: number;
   retry?: RetryOptions;
@@ -124,6 +140,12 @@ export interface BalancedCallOptions {
   timeoutMs?: number;
   /** Key for `consistent-hash`. */
   hashKey?: string;
+  /**
+   * Pin this call to instances whose version satisfies this semver range, bypassing the
+   * split (as the `x-orion-version-pin` header does; this option wins over it). No instance in
+   * the range: `UNAVAILABLE`; not a range: `INVALID_ARGUMENT`.
+   */
+  version?: string;
   /** Override the client's retry options for this call. */
   retry?: RetryOptions;
   /** Extra headers to send. */

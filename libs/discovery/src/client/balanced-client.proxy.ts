@@ -193,7 +193,7 @@ export class BalancedClientProxy extends ClientProxy {
       merged = { ...retry, ...options.retry };
       if (retry === this.eventRetry) merged.isIdempotent = false;
     }
-    return new BalancedCall(this.balancer, request, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey);
+    return new BalancedCall(this.balancer, request, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey, options.version);
   }
 
   /** One cold Observable over a balanced call; unsubscribing cancels the call. */

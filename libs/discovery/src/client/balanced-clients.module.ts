@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { LEADER_ELECTOR } from '../leader/leader.constants';
 import type { LeaderElector } from '../leader/leader-elector.interface';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
+import { assertVersionRouting } from '../balancing/utils/version-range.util';
 import { getBalancedClientToken } from '../utils/get-balanced-client-token.util';
 import { getRegistryToken } from '../utils/get-registry-token.util';
 import type { BalancedClientAsyncOptions, BalancedClientOptions } from './balanced-client.options';
@@ -25,6 +26,8 @@ const SHARED = [
 @Module({})
 export class BalancedClientsModule {
   static register(clients: BalancedClientOptions[]): DynamicModule {
+    // NOTE: version options are checked here, so a bad range fails where it is written.
+    for (const options of clients) assertVersionRouting(options, `BalancedClientsModule '${options.service}'`);
     const providers: Provider[] = clients.map((options) => ({
       provide: getBalancedClientToken(options.name ?? options.service),
       inject: SHARED,

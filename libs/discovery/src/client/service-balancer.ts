@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { ProtocolError } from '@orion/protocols';
-import { InstancePicker } from '../balancing/instance-picker';
+import { ProtocolError, VERSION_PIN_HEADER } from '@orion/protocols';
+import { VersionSplitPicker } from '../balancing/version-split.picker';
+import { findVersionPin } from '../balancing/utils/version-range.util';
+import { invalidVersionPinMessage, noPinnedInstanceMessage } from '../balancing/balancing.messages';
 import { createStrategy } from '../balancing/strategies';
 import { BALANCING_DEFAULT_STRATEGY } from '../balancing/balancing.constants';
 import type { CallOutcome } from '../balancing/load-balancing-strategy.interface';
@@ -40,7 +42,7 @@ export class ServiceBalancer implements BalancedMetricsSource {
   readonly service: string;
   readonly transport: string;
   readonly totals = { requests: 0, retries: 0, budgetExhausted: 0, ejections: new Map<string, number>() };
-  picker: InstancePicker;
+  picker: VersionSplitPicker;
   private readonly metrics?: BalancedClientMetrics;
   private signature = '';
   private ejectionTimer?: NodeJS.Timeout;
@@ -53,8 +55,15 @@ export class ServiceBalancer implements BalancedMetricsSource {
     registry: ServiceRegistry,
   ) {
     this.service = options.service;
-    const strategy = createStrategy((options.strategy ?? BALANCING_DEFAULT_STRATEGY) as never);
-    this.picker = InstancePicker.from([], strategy, { zone: options.zone, panicThresholdPercent: options.panicThresholdPercent });
+    // NOTE: a factory, so each version subset (and pinned range) gets a strategy of its own; a
+    // custom strategy object is shared by all of them.
+    const strategy = options.strategy ?? BALANCING_DEFAULT_STRATEGY;
+    this.picker = VersionSplitPicker.from([], typeof strategy === 'string' ? () => createStrategy(strategy) : createStrategy(strategy), {
+      zone: options.zone,
+      panicThresholdPercent: options.panicThresholdPercent,
+      version: options.version,
+      versionSplit: options.versionSplit,
+    });
     this.clients = new InstanceClients(options, CLIENT_LATENCY_BUCKETS.length);
     this.transport = this.clients.transports.join(',');
     this.outliers = new OutlierDetector(options.outlierDetection);
@@ -136,7 +145,7 @@ export class ServiceBalancer implements BalancedMetricsSource {
   }
 
   stats(): BalancedClientStats {
-    return {
+    const stats: BalancedClientStats = {
       service: this.service,
       transport: this.transport,
       strategy: this.picker.strategy.name,
@@ -162,6 +171,35 @@ export class ServiceBalancer implements BalancedMetricsSource {
       retries: this.totals.retries,
       budgetExhausted: this.totals.budgetExhausted,
     };
+    this.view.instances.forEach(({ version }, i) => version && (stats.instances[i].version = version));
+    const versions = this.picker.subsets();
+    if (versions !== undefined) stats.versions = versions;
+    return stats;
+  }
+
+  /**
+   * The version range a call is pinned to: its own `version` option, else the entry for this
+   * service in the pin header of its own headers, else in that of the request being handled.
+   */
+  versionPinOf(
+    version: string | undefined,
+    own: Readonly<Record<string, string>> | undefined,
+    inbound: Readonly<Record<string, string>> | undefined,
+  ): string | undefined {
+    return (
+      version ?? findVersionPin(own?.[VERSION_PIN_HEADER], this.service) ?? findVersionPin(inbound?.[VERSION_PIN_HEADER], this.service)
+    );
+  }
+
+  /** `INVALID_ARGUMENT` when `pin` is not a semver range, else undefined. */
+  checkVersionPin(pin: string): ProtocolError | undefined {
+    return this.picker.isPinnable(pin) ? undefined : ProtocolError.invalidArgument(invalidVersionPinMessage(this.service, pin));
+  }
+
+  /** The `UNAVAILABLE` of a call that found no instance (to its pinned range, when it has one). */
+  noInstanceError(pin: string | undefined): ProtocolError {
+    if (pin !== undefined) return ProtocolError.unavailable(noPinnedInstanceMessage(this.service, pin));
+    return ProtocolError.unavailable(`no healthy instance of '${this.service}' serves ${this.transport}`);
   }
 
   private applyView(instances: readonly ServiceInstance[]): void {
@@ -207,7 +245,7 @@ export class ServiceBalancer implements BalancedMetricsSource {
   private signatureOf(instances: readonly ServiceInstance[]): string {
     let signature = '';
     for (const i of instances) {
-      signature += `${i.id}\u0000${i.status}\u0000${i.weight}\u0000${i.zone ?? ''}\u0000${this.clients.endpointKeyOf(i)}\u0001`;
+      signature += `${i.id}\u0000${i.status}\u0000${i.weight}\u0000${i.zone ?? ''}\u0000${i.version}\u0000${this.clients.endpointKeyOf(i)}\u0001`;
     }
     return signature;
   }

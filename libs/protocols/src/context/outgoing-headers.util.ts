@@ -1,4 +1,4 @@
-import { CORRELATION_ID_HEADER } from '../protocols.constants';
+import { CORRELATION_ID_HEADER, VERSION_PIN_HEADER } from '../protocols.constants';
 import { timeoutHeader } from '../utils/headers.util';
 import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
 import { addTraceHeaders } from '../tracing/trace-headers.util';
@@ -16,14 +16,18 @@ export function outgoingDeadline(timeoutMs: number, now = Date.now()): number {
 }
 
 /**
- * Headers every Orion client sends: correlation id of the current request, budget, and the
- * W3C trace context (the active span's with an OpenTelemetry SDK, else the inbound request's).
+ * Headers every Orion client sends: correlation id and version pins of the current request,
+ * budget, and the W3C trace context (the active span's with an OpenTelemetry SDK, else the
+ * inbound request's). A call's own `extra` headers win over the forwarded ones.
  */
 export function outgoingHeaders(deadline: number, extra?: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = { ...timeoutHeader(deadline) };
   const message = currentProtocolMessage();
   const correlationId = message?.headers[CORRELATION_ID_HEADER];
   if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
+  // NOTE: pins travel every hop, so a tester's `orders@2.1.x` reaches orders' callers too.
+  const versionPin = message?.headers[VERSION_PIN_HEADER];
+  if (versionPin) headers[VERSION_PIN_HEADER] = versionPin;
   addTraceHeaders(headers, message);
   return { ...headers, ...extra };
 }

@@ -11,6 +11,7 @@ import { MeshViewService } from './mesh-view.service';
 const ASSETS = {
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'traces.js': 'text/javascript; charset=utf-8',
 } as const;
 const read = (name: string) => readFileSync(join(__dirname, 'dashboard', name), 'utf8');
 

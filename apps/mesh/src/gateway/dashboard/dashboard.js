@@ -143,12 +143,29 @@ function renderBalancers(s) {
           `requests ${stats.requests} · retries ${stats.retries} · budget exhausted ${stats.budgetExhausted}${stats.isStale ? ' · STALE view (registry unreachable)' : ''}`,
         ),
         table(
-          [['instance'], ['picks'], ['in-flight', 'num'], ['latency ms', 'num'], ['ok', 'num'], ['failed', 'num'], ['ejections', 'num']],
+          [
+            ['instance'],
+            ['protocol'],
+            ['version'],
+            ['picks'],
+            ['in-flight', 'num'],
+            ['latency ms', 'num'],
+            ['ok', 'num'],
+            ['failed', 'num'],
+            ['ejections', 'num'],
+          ],
           each(stats.instances, (i) =>
             h(
               'tr',
-              null,
+              { 'data-instance-id': i.id },
               h('td', { class: 'mono' }, i.id, i.isEjected ? h('span', { class: 'badge ejected' }, ' ejected') : null),
+              h(
+                'td',
+                { class: 'protocol', title: protocolTitle(i) },
+                h('span', { class: 'chip' }, typeof i.protocol === 'string' ? i.protocol : '?'),
+                i.protocolSwitches > 0 ? h('span', { class: 'muted' }, ` ⇄ ${i.protocolSwitches}`) : null,
+              ),
+              h('td', { class: 'version mono' }, typeof i.version === 'string' ? i.version : '–'),
               h('td', null, h('span', { class: 'bar', style: `width:${Math.round((i.picks / picks) * 80)}px` }), i.picks),
               h('td', { class: 'num' }, i.inFlight),
               h('td', { class: 'num' }, fixed(i.latencyEwmaMs, 2)),
@@ -158,8 +175,57 @@ function renderBalancers(s) {
             ),
           ),
         ),
+        renderVersions(stats),
       );
     }),
+  );
+}
+
+/** Tooltip of a protocol cell: the instance's advertised protocols, in the client's order of preference. */
+const protocolTitle = (i) =>
+  list(i.protocols).length ? `advertises ${list(i.protocols).join(', ')}; switched ${i.protocolSwitches ?? 0} ×` : undefined;
+
+/**
+ * The version split of a client (`stats().versions`): per subset its weight, the share of
+ * picks it got and its instances; without a split, the versions its instances run.
+ */
+function renderVersions(stats) {
+  const subsets = list(stats.versions);
+  if (subsets.length === 0) {
+    const counts = new Map();
+    for (const i of list(stats.instances)) if (typeof i.version === 'string') counts.set(i.version, (counts.get(i.version) ?? 0) + 1);
+    if (counts.size === 0) return null;
+    return h(
+      'p',
+      { class: 'muted versions', 'data-versions': [...counts.keys()].join(' ') },
+      'versions: ',
+      [...counts].map(([version, n]) => h('span', { class: 'chip' }, `${version} × ${n}`)),
+    );
+  }
+  const weights = subsets.reduce((sum, v) => sum + (Number(v.weight) || 0), 0) || 1;
+  const picks = subsets.reduce((sum, v) => sum + (Number(v.picks) || 0), 0) || 1;
+  return h(
+    'div',
+    { class: 'version-split', 'data-version-split': stats.service },
+    h('h4', null, 'Version split'),
+    table(
+      [['version'], ['weight', 'num'], ['share of picks'], ['instances', 'num']],
+      each(subsets, (v) =>
+        h(
+          'tr',
+          { 'data-version': v.version },
+          h('td', { class: 'mono' }, v.version),
+          h('td', { class: 'num' }, percent(v.weight / weights)),
+          h(
+            'td',
+            null,
+            h('span', { class: 'bar', style: `width:${Math.round((v.picks / picks) * 80)}px` }),
+            `${percent(v.picks / picks)} (${v.picks})`,
+          ),
+          h('td', { class: 'num' }, v.instances === 0 ? h('span', { class: 'badge critical' }, 'none') : v.instances),
+        ),
+      ),
+    ),
   );
 }
 

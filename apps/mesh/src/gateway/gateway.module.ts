@@ -2,8 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ProtocolBridgeModule, ProtocolsModule } from '@orion/protocols';
 import { AutoscaleModule, BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule } from '@orion/discovery';
-import { METADATA_PID, METADATA_RESTARTS, MESH_VERSION } from '../shared/mesh.constants';
-import { MESH_ENV, meshMqttOptions, type MeshEnv } from '../shared/mesh-env';
+import { METADATA_PID, METADATA_RESTARTS } from '../shared/mesh.constants';
+import { inventoryVersionRouting, MESH_ENV, meshMqttOptions, type MeshEnv } from '../shared/mesh-env';
 import { toStrategyName } from '../shared/strategy-name.util';
 import { ClientTelemetryStore } from './client-telemetry.store';
 import { DashboardController } from './dashboard.controller';
@@ -39,7 +39,7 @@ export class GatewayModule {
         ServiceDiscoveryModule.forRoot({
           service: {
             name: 'gateway',
-            version: MESH_VERSION,
+            version: env.version,
             zone: env.zone,
             metadata: { [METADATA_PID]: String(process.pid), [METADATA_RESTARTS]: String(env.restarts) },
           },
@@ -50,7 +50,13 @@ export class GatewayModule {
         }),
         BalancedClientsModule.register([
           { service: 'orders', transport: 'tcp', strategy: toStrategyName(env.strategy), timeoutMs: 3000 },
-          { service: 'inventory', transport: 'grpc', strategy: toStrategyName(env.strategy), timeoutMs: 2000 },
+          {
+            service: 'inventory',
+            transport: 'grpc',
+            strategy: toStrategyName(env.strategy),
+            timeoutMs: 2000,
+            ...inventoryVersionRouting(env),
+          },
         ]),
         ProtocolBridgeModule.forRoot({
           rules: GATEWAY_BRIDGE_RULES,

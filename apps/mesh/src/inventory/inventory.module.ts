@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ProtocolsModule } from '@orion/protocols';
 import { ServiceDiscoveryModule } from '@orion/discovery';
 import { EventsPublisher } from '../shared/events.publisher';
-import { METADATA_LEADER_GROUPS, METADATA_PID, METADATA_RESTARTS, MESH_VERSION, RESTOCK_GROUP } from '../shared/mesh.constants';
+import { METADATA_LEADER_GROUPS, METADATA_PID, METADATA_RESTARTS, RESTOCK_GROUP } from '../shared/mesh.constants';
 import { MESH_ENV, meshMqttOptions, type MeshEnv } from '../shared/mesh-env';
 import { ServedByMiddleware } from '../shared/served-by.middleware';
 import { InventoryController } from './inventory.controller';
@@ -27,7 +27,7 @@ export class InventoryModule {
         ServiceDiscoveryModule.forRoot({
           service: {
             name: 'inventory',
-            version: MESH_VERSION,
+            version: env.version,
             zone: env.zone,
             metadata: {
               [METADATA_PID]: String(process.pid),

@@ -10,7 +10,7 @@ import {
   type OrionLogger,
 } from '@orion/protocols';
 import { GATEWAY_BRIDGE_RULES } from '../gateway/gateway.bridge';
-import type { ServiceRole } from '../shared/mesh.constants';
+import { CANARY_VERSION, type ServiceRole } from '../shared/mesh.constants';
 import { withoutCredentials } from '../shared/mesh-env';
 import type { ReadyReport } from '../shared/start-mesh-app.util';
 import { howToTry } from './how-to-try';
@@ -101,6 +101,7 @@ class Launcher {
       MQTT_PROTOCOL_VERSION: this.broker ? '4' : '5',
       MESH_STRATEGY: options.strategy,
       MESH_TTL_MS: String(options.ttlMs),
+      ...(options.canary > 0 ? { MESH_CANARY_SPLIT: '1' } : {}),
       MESH_DATA_DIR: data,
       // UDP signed with one shared secret: spoofed datagrams are dropped, replies unbounded by anti-amplification.
       [UDP_HMAC_KEY_ENV]: process.env[UDP_HMAC_KEY_ENV] || randomBytes(32).toString('hex'),
@@ -121,7 +122,10 @@ class Launcher {
     this.tracing = meshTracingEnv(`http://127.0.0.1:${port}`, process.env);
     Object.assign(env, this.tracing.env);
     const gateway = spawnRole('gateway', 1, { MESH_HTTP_PORT: String(port) });
-    for (let i = 1; i <= options.inventory; i++) spawnRole('inventory', i);
+    for (let i = 1; i <= options.inventory; i++) {
+      // The last `--canary` instances run the canary version (a fleet mid-rollout).
+      spawnRole('inventory', i, i > options.inventory - options.canary ? { MESH_VERSION: CANARY_VERSION } : {});
+    }
     for (let i = 1; i <= options.orders; i++) spawnRole('orders', i);
 
     const reports = await withTimeout(
@@ -241,7 +245,7 @@ class Launcher {
     }
     const lines = [
       '',
-      `Orion Mesh demo is up: gateway, ${options.orders} × orders, ${options.inventory} × inventory (strategy ${options.strategy}).`,
+      `Orion Mesh demo is up: gateway, ${options.orders} × orders, ${options.inventory} × inventory (strategy ${options.strategy}${options.canary > 0 ? `; ${options.canary} canary at ${CANARY_VERSION}, split 90/10` : ''}).`,
       '',
       `  Dashboard  ${dashboard}`,
       `  Registry   ${withoutCredentials(options.registryUrl)}${options.registryUrl.startsWith('file:') ? '  (REGISTRY_URL=etcd://... or redis://... for a real one)' : ''}`,

@@ -13,8 +13,15 @@ describe('parseLauncherOptions', () => {
       registryUrl: `file://${resolve('.orion/registry')}`,
       mqttUrl: undefined,
       ttlMs: 3000,
+      canary: 0,
       isHelp: false,
     });
+  });
+
+  it('should take a number of canary instances from --canary or CANARY, and refuse a bad one', () => {
+    expect(parseLauncherOptions(['--canary', '1'], {}).canary).toBe(1);
+    expect(parseLauncherOptions([], { CANARY: '2' }).canary).toBe(2);
+    expect(() => parseLauncherOptions(['--canary', '-1'], {})).toThrow('--canary must be a number in 0..10');
   });
 
   it('should take flags in both forms, over the environment', () => {

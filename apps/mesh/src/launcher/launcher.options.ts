@@ -15,6 +15,8 @@ export interface LauncherOptions {
   /** Unset: the launcher hosts an in-process broker. */
   mqttUrl?: string;
   ttlMs: number;
+  /** Inventory instances (the last ones) that run the canary version; > 0 also splits traffic 90/10 by version. */
+  canary: number;
   isHelp: boolean;
 }
 
@@ -43,6 +45,12 @@ const FLAGS = {
     arg: '<ms>',
     help: 'instance lease: a killed instance leaves within it',
     default: String(MESH_DEFAULT_TTL_MS),
+  },
+  canary: {
+    env: 'CANARY',
+    arg: '<n>',
+    help: 'inventory instances running version 0.2.0; clients split 90% 0.1.x / 10% 0.2.x',
+    default: '0',
   },
 } as const;
 type Flag = keyof typeof FLAGS;
@@ -98,6 +106,7 @@ export function parseLauncherOptions(argv: readonly string[], env: NodeJS.Proces
     registryUrl: raw('registry') ?? `file://${resolve(dir, 'registry')}`,
     mqttUrl: raw('mqtt'),
     ttlMs: integer('ttl', raw('ttl') ?? String(MESH_DEFAULT_TTL_MS), 300, 60_000),
+    canary: integer('canary', raw('canary') ?? '0', 0, 10),
     isHelp,
   };
 }

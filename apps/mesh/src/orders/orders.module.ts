@@ -3,8 +3,8 @@ import { ProtocolsModule } from '@orion/protocols';
 import { BalancedClientsModule, getBalancedClientToken, ServiceDiscoveryModule, type BalancedClientProxy } from '@orion/discovery';
 import { ClientStatsPublisher, PUBLISHED_CLIENTS } from '../shared/client-stats.publisher';
 import { EventsPublisher } from '../shared/events.publisher';
-import { METADATA_PID, METADATA_RESTARTS, MESH_VERSION } from '../shared/mesh.constants';
-import { MESH_ENV, type MeshEnv } from '../shared/mesh-env';
+import { METADATA_PID, METADATA_RESTARTS } from '../shared/mesh.constants';
+import { inventoryVersionRouting, MESH_ENV, type MeshEnv } from '../shared/mesh-env';
 import { toStrategyName } from '../shared/strategy-name.util';
 import { ServedByMiddleware } from '../shared/served-by.middleware';
 import { OrdersController } from './orders.controller';
@@ -21,7 +21,7 @@ export class OrdersModule {
         ServiceDiscoveryModule.forRoot({
           service: {
             name: 'orders',
-            version: MESH_VERSION,
+            version: env.version,
             zone: env.zone,
             metadata: { [METADATA_PID]: String(process.pid), [METADATA_RESTARTS]: String(env.restarts) },
           },
@@ -31,7 +31,13 @@ export class OrdersModule {
           drain: { graceMs: 500 },
         }),
         BalancedClientsModule.register([
-          { service: 'inventory', transport: 'grpc', strategy: toStrategyName(env.strategy), timeoutMs: 2000 },
+          {
+            service: 'inventory',
+            transport: 'grpc',
+            strategy: toStrategyName(env.strategy),
+            timeoutMs: 2000,
+            ...inventoryVersionRouting(env),
+          },
         ]),
       ],
       controllers: [OrdersController],

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { MESH_DEFAULT_TTL_MS, type ServiceRole } from './mesh.constants';
+import { CANARY_VERSION_SPLIT, MESH_DEFAULT_TTL_MS, MESH_VERSION, type ServiceRole } from './mesh.constants';
 
 /**
  * What the launcher hands a mesh process through its environment. A role process can be
@@ -26,6 +26,10 @@ export interface MeshEnv {
   dataDir: string;
   /** Where the full log goes; unset: everything on the console. */
   logFile?: string;
+  /** Version the process registers with (`MESH_VERSION`, default 0.1.0). */
+  version: string;
+  /** `MESH_CANARY_SPLIT=1` (launcher `--canary`): clients to `inventory` split traffic by version. */
+  isCanarySplit: boolean;
   /** Gateway only: HTTP port (0 = any free one). */
   httpPort: number;
   /**
@@ -54,6 +58,8 @@ export function readMeshEnv(role: ServiceRole, env: NodeJS.ProcessEnv = process.
     dataDir: env.MESH_DATA_DIR ?? join(dir, 'data'),
     logFile: env.MESH_LOG_FILE || undefined,
     httpPort: Number(env.MESH_HTTP_PORT ?? 0),
+    version: env.MESH_VERSION || MESH_VERSION,
+    isCanarySplit: env.MESH_CANARY_SPLIT === '1',
     otlpToken: env.MESH_OTLP_TOKEN || undefined,
   };
 }
@@ -77,6 +83,11 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set (the launcher sets it; see docs/demo.md)`);
   return value;
+}
+
+/** Client options of a client to `inventory`: the canary split when the launcher asked for one. */
+export function inventoryVersionRouting(env: MeshEnv): { versionSplit?: Array<{ version: string; weight: number }> } {
+  return env.isCanarySplit ? { versionSplit: CANARY_VERSION_SPLIT.map((entry) => ({ ...entry })) } : {};
 }
 
 /** Injection token of the process's `MeshEnv`. */

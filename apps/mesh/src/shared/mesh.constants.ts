@@ -5,8 +5,15 @@ export const MESH_ROLES = ['launcher', 'gateway', 'orders', 'inventory'] as cons
 export type MeshRole = (typeof MESH_ROLES)[number];
 export type ServiceRole = Exclude<MeshRole, 'launcher'>;
 
-/** Version every demo instance registers with. */
+/** Version every demo instance registers with (`MESH_VERSION` overrides it per process). */
 export const MESH_VERSION = '0.1.0';
+/** Version of the inventory instances `--canary <n>` starts. */
+export const CANARY_VERSION = '0.2.0';
+/** Split of every client to `inventory` under `--canary`: 90% to the stable version, 10% to the canary. */
+export const CANARY_VERSION_SPLIT = [
+  { version: '0.1.x', weight: 90 },
+  { version: '0.2.x', weight: 10 },
+] as const;
 
 /** Lease of a demo instance: a killed one leaves the dashboard within this (heartbeat: a third). */
 export const MESH_DEFAULT_TTL_MS = 3000;

@@ -45,6 +45,9 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
   readonly name = 'p2c-ewma';
   private readonly table: PeakEwmaTable;
   private readonly positions = new WeakMap<readonly ServiceInstance[], Positions>();
+  /** The list of the last pick and its positions: a pick on the same list skips the WeakMap lookup. */
+  private lastList: readonly ServiceInstance[] | undefined;
+  private lastPositions: Positions | undefined;
   private readonly random: (() => number) | undefined;
   private readonly now: () => number;
   private readonly integers = new IntegerRandom();
@@ -106,11 +109,18 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
 
   /** Table slots of `instances` by position (-1: never started), rebuilt when slots changed. */
   private slotsOf(instances: readonly ServiceInstance[]): Int32Array {
+    const last = this.lastPositions;
+    if (instances === this.lastList && last !== undefined && last.generation === this.table.generation) return last.slots;
     const cached = this.positions.get(instances);
-    if (cached !== undefined && cached.generation === this.table.generation) return cached.slots;
-    const slots = cached?.slots.length === instances.length ? cached.slots : new Int32Array(instances.length);
-    for (let i = 0; i < instances.length; i++) slots[i] = this.table.slotOf(instances[i].id);
-    this.positions.set(instances, { generation: this.table.generation, slots });
-    return slots;
+    let positions = cached;
+    if (positions === undefined || positions.generation !== this.table.generation) {
+      const slots = cached?.slots.length === instances.length ? cached.slots : new Int32Array(instances.length);
+      for (let i = 0; i < instances.length; i++) slots[i] = this.table.slotOf(instances[i].id);
+      positions = { generation: this.table.generation, slots };
+      this.positions.set(instances, positions);
+    }
+    this.lastList = instances;
+    this.lastPositions = positions;
+    return positions.slots;
   }
 }

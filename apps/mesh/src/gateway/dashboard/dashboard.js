@@ -157,7 +157,7 @@ function renderBalancers(s) {
           each(stats.instances, (i) =>
             h(
               'tr',
-              { 'data-instance-id': i.id },
+              { 'data-balanced-instance': i.id },
               h('td', { class: 'mono' }, i.id, i.isEjected ? h('span', { class: 'badge ejected' }, ' ejected') : null),
               h(
                 'td',

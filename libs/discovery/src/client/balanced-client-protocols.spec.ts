@@ -151,6 +151,16 @@ describe('BalancedClientProxy with a preference of transports', () => {
     expect(stats('a')).not.toHaveProperty('protocols');
   });
 
+  it('should keep gRPC stubs and HTTP routes to the single transport they speak', async () => {
+    await start({});
+    expect(() => client!.getService('Work')).toThrow("getService needs transport 'grpc', not 'grpc,tcp'");
+    expect(() => client!.request({ method: 'GET', path: '/' })).toThrow("request() needs transport 'http', not 'grpc,tcp'");
+    await client!.close();
+    await start({ transport: ['grpc'] });
+    const stub = client!.getService<{ Do(data: unknown): Observable<string> }>('Work');
+    await expect(lastValueFrom(stub.Do(1))).resolves.toBe('a/grpc');
+  });
+
   it.each([
     { transport: [], reason: /the list is empty/ },
     { transport: ['grpc', 'grpc'], reason: /'grpc' appears twice/ },

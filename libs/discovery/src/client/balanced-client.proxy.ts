@@ -130,7 +130,8 @@ export class BalancedClientProxy extends ClientProxy {
     request: BalancedHttpRequest,
     options: BalancedCallOptions = {},
   ): Observable<{ status: number; headers: Record<string, string>; body: TBody }> {
-    if (this.options.transport !== 'http') throw new Error(`request() needs transport 'http', not '${this.options.transport}'`);
+    // NOTE: the single transport it speaks (`'http'` or `['http']`), not a preference of several.
+    if (this.balancer.transport !== 'http') throw new Error(`request() needs transport 'http', not '${this.balancer.transport}'`);
     const invoke: Invoke = (client, timeoutMs) => {
       const http = client as TransportClient & { request(r: BalancedHttpRequest & { timeoutMs: number }): Observable<unknown> };
       return http.request({ ...request, headers: { ...request.headers, ...options.headers }, timeoutMs });
@@ -144,7 +145,7 @@ export class BalancedClientProxy extends ClientProxy {
    * returns an Observable. Only with `transport: 'grpc'`.
    */
   getService<T extends object>(name: string): T {
-    if (this.options.transport !== 'grpc') throw new Error(`getService needs transport 'grpc', not '${this.options.transport}'`);
+    if (this.balancer.transport !== 'grpc') throw new Error(`getService needs transport 'grpc', not '${this.balancer.transport}'`);
     return new Proxy({} as T, {
       get: (_target, method) => (data: unknown, options?: BalancedCallOptions) => this.send(`${name}/${String(method)}`, data, options),
     });

@@ -19,6 +19,8 @@ const SHARED = [
  *
  * ```ts
  * BalancedClientsModule.register([{ service: 'orders', transport: 'tcp', strategy: 'p2c-ewma' }])
+ * // A fleet in migration: gRPC where an instance serves it, TCP otherwise (docs/balanced-clients.md).
+ * BalancedClientsModule.register([{ service: 'orders', transport: ['grpc', 'tcp'] }])
  * ```
  *
  * @publicApi

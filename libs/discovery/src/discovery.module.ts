@@ -6,6 +6,7 @@ import { DiscoveryHealthController } from './health/discovery-health.controller'
 import { ListenersHealthIndicator } from './health/listeners.health';
 import { ServiceRegistryHealthIndicator } from './health/service-registry.health';
 import type { ServiceDiscoveryModuleOptions } from './interfaces/discovery-options.interface';
+import { MissingServiceNameError } from './errors/missing-service-name.error';
 import { LeaderElection } from './leader/leader-election.service';
 import { LeaderOnlyExplorer } from './leader/leader-only.explorer';
 import { createLeaderElectorFor } from './leader/leader-elector-for-registry.util';
@@ -22,7 +23,8 @@ const registryProvider: Provider = {
   inject: [DISCOVERY_MODULE_OPTIONS],
   useFactory: (options: ServiceDiscoveryModuleOptions) => {
     // Fail at startup, naming the problem, rather than at the first heartbeat.
-    assertServiceName(options.service?.name);
+    if (options.service !== undefined) assertServiceName(options.service.name);
+    else if (options.shouldRegister === true) throw new MissingServiceNameError('shouldRegister is true');
     resolveTiming(options);
     return typeof options.registry === 'string' ? createRegistry(options.registry) : options.registry;
   },

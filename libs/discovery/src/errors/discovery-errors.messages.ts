@@ -12,6 +12,10 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
 export const INVALID_SERVICE_NAME_MESSAGE = (value: unknown, pattern: string): string =>
   `Invalid service name ${show(value)}: expected ${pattern} (lowercase letters, digits and dashes, 1..63 chars, starting with a letter).`;
 
+export const MISSING_SERVICE_NAME_MESSAGE = (reason: string): string =>
+  `ServiceDiscoveryModule needs a service name to register this app (${reason}): give it \`service: { name }\`, ` +
+  `or set \`shouldRegister: false\` for an app that only calls other services.`;
+
 export const INVALID_INSTANCE_ID_MESSAGE = (value: unknown, pattern: string): string =>
   `Invalid instance id ${show(value)}: expected ${pattern} (letters, digits, '.', '_' and '-', 1..128 chars, not starting with '.', '_' or '-').`;
 

@@ -10,5 +10,6 @@ export { InvalidTransportError } from './invalid-transport.error';
 export { InvalidTtlError } from './invalid-ttl.error';
 export { LeadershipLostError } from './leadership-lost.error';
 export { LockTimeoutError } from './lock-timeout.error';
+export { MissingServiceNameError } from './missing-service-name.error';
 export { RegistryClosedError } from './registry-closed.error';
 export { UnsupportedRegistryError } from './unsupported-registry.error';

@@ -6,7 +6,8 @@ import type { ServiceRegistry } from '../registry/service-registry.interface';
 import { getRegistryToken } from '../utils/get-registry-token.util';
 
 /**
- * Terminus indicator: the registry answers a `list` of this service within the timeout.
+ * Terminus indicator: the registry answers a `list` of this service (without a service name:
+ * of the service names) within the timeout.
  *
  * @publicApi
  */
@@ -23,9 +24,11 @@ export class ServiceRegistryHealthIndicator {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     try {
-      const result = await Promise.race([this.registry.list(this.options.service.name), timeout]);
+      // An app without a service name (client only) checks that the registry answers at all.
+      const name = this.options.service?.name;
+      const result = await Promise.race([name === undefined ? this.registry.services() : this.registry.list(name), timeout]);
       if (result === 'timeout') return check.down(`timeout of ${timeoutMs}ms exceeded`);
-      return check.up({ instances: result.length });
+      return check.up(name === undefined ? { services: result.length } : { instances: result.length });
     } catch (error) {
       return check.down((error as Error).message);
     } finally {

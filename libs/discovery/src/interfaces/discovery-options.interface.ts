@@ -23,7 +23,13 @@ export interface ServiceIdentity {
  * @publicApi
  */
 export interface ServiceDiscoveryModuleOptions {
-  service: ServiceIdentity;
+  /**
+   * Who this app is in the registry. Optional for an app that only calls other services
+   * (balanced clients, leader watching): without it nothing is registered. An app that
+   * serves endpoints (imports `ProtocolsModule`) without `shouldRegister: false`, or one with
+   * `shouldRegister: true`, fails at startup with `MissingServiceNameError`.
+   */
+  service?: ServiceIdentity;
   /**
    * Registry URL (`memory://`, `memory://<name>`, `file://<dir>`) or a ready
    * `ServiceRegistry`. The module closes a registry it created from a URL, not one given.
@@ -41,6 +47,9 @@ export interface ServiceDiscoveryModuleOptions {
   drain?: { graceMs?: number; timeoutMs?: number };
   /** Leader election backend. Default: derived from the registry URL (memory or file). */
   leaderElector?: LeaderElector;
-  /** Register this app (default true). `false`: only use the registry (clients, leader election). */
+  /**
+   * Register this app (default: true when `service` is given). `false`: only use the registry
+   * (clients, leader election); `service` may then be left out.
+   */
   shouldRegister?: boolean;
 }

@@ -14,6 +14,7 @@ import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { DISCOVERY_DEFAULT_DRAIN_GRACE_MS, DISCOVERY_DEFAULT_DRAIN_TIMEOUT_MS } from '../discovery.constants';
 import { DISCOVERY_MODULE_OPTIONS } from '../discovery.module-definition';
 import { InstanceNotRegisteredError } from '../errors/instance-not-registered.error';
+import { MissingServiceNameError } from '../errors/missing-service-name.error';
 import type { ServiceDiscoveryModuleOptions } from '../interfaces/discovery-options.interface';
 import type { InstanceStatus, ServiceInstance } from '../registry/service-instance.interface';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
@@ -28,6 +29,9 @@ function defaultInstanceId(service: string): string {
     .slice(0, 40);
   return `${service}-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
+
+/** Instance id prefix of an app without a service name (client only): its leader candidate id. */
+const CLIENT_ONLY_ID_PREFIX = 'client';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -58,7 +62,10 @@ export class InstanceRegistrar implements OnApplicationBootstrap, BeforeApplicat
     @Optional() private readonly runtime?: ProtocolsRuntime,
   ) {
     this.timing = resolveTiming(options);
-    this.instanceId = options.instanceId ?? defaultInstanceId(options.service.name);
+    // NOTE: an app that serves endpoints must be findable: without a name it would run unseen.
+    if (options.service === undefined && options.shouldRegister !== false && runtime !== undefined)
+      throw new MissingServiceNameError('this app serves endpoints: ProtocolsModule is imported');
+    this.instanceId = options.instanceId ?? defaultInstanceId(options.service?.name ?? CLIENT_ONLY_ID_PREFIX);
   }
 
   /** Status published with every heartbeat. */
@@ -86,7 +93,7 @@ export class InstanceRegistrar implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.shouldRegister === false) return;
+    if (this.options.shouldRegister === false || this.options.service === undefined) return;
     if (!this.runtime) {
       this.logger.warn('ProtocolsModule is not imported: nothing to register (set shouldRegister: false to silence)');
       return;
@@ -123,6 +130,7 @@ export class InstanceRegistrar implements OnApplicationBootstrap, BeforeApplicat
 
   private async start(addresses: BoundAddresses): Promise<void> {
     const { service } = this.options;
+    if (service === undefined) return;
     this.instance = {
       id: this.instanceId,
       service: service.name,

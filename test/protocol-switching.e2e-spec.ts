@@ -110,7 +110,18 @@ describe('protocol switching with real instances (grpc preferred, tcp next)', ()
     await caller.init();
     client = caller.get(Caller).client;
     await client.connect();
-    await eventually(() => client.stats().instances.length === 3, 10_000, 'the client sees 3 instances');
+    const registry = createRegistry(registryUrl);
+    try {
+      await eventually(
+        async () => (await registry.list('work')).filter((i) => i.status === 'passing').length === 3,
+        20_000,
+        '3 passing instances',
+      );
+    } finally {
+      await registry.close();
+    }
+    // The picker (unwrap) takes all three: registered, passing, and in the client's view.
+    await eventually(() => client.unwrap<{ candidates: readonly unknown[] }>().candidates.length === 3, 10_000, '3 candidates');
   }, 90_000);
 
   afterAll(async () => {

@@ -52,15 +52,26 @@ describe(TcpClient, () => {
     await new Promise((resolve) => frames.server.close(resolve));
   });
 
-  it('should write the frames of calls made together in one write, and route each reply by id', async () => {
+  it('should write the first call of a tick at once and the frames of the calls that follow it in one write, and route each reply by id', async () => {
     await client.connect();
     const socket = client.unwrap<Socket>();
     const write = jest.spyOn(socket, 'write');
     const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => lastValueFrom(client.send('echo', { i }))));
     expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => ({ i })));
-    expect(write).toHaveBeenCalledTimes(1);
+    expect(write).toHaveBeenCalledTimes(2);
+    expect((write.mock.calls[1][0] as string).match(/"pattern":"echo"/g)).toHaveLength(49);
     expect(new Set(frames.packets.map((p) => p.id)).size).toBe(50);
     expect(frames.packets[0].metadata?.['x-orion-timeout-ms']).toBeDefined();
+  });
+
+  it('should write a call made alone before send() returns (no microtask hop at one call at a time)', async () => {
+    await client.connect();
+    const write = jest.spyOn(client.unwrap<Socket>(), 'write');
+    for (let i = 0; i < 3; i++) {
+      const reply = lastValueFrom(client.send('echo', { i }));
+      expect(write).toHaveBeenCalledTimes(i + 1);
+      await expect(reply).resolves.toEqual({ i });
+    }
   });
 
   it('should end unanswered calls at their own deadlines, earliest first', async () => {

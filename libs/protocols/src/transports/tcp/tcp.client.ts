@@ -23,8 +23,9 @@ type SocketListener = (...args: unknown[]) => void;
 /**
  * Orion's TCP client: Nest's TCP framing (`<length>#<json>`, as `ClientTCP` and our
  * `TcpServer` speak it) without Nest's per-call `ClientProxy` machinery. A call is a numeric
- * id in a table, its frame is appended to a batch written once per microtask (many calls,
- * one `write`), and every deadline hangs off one sweep timer (see `PendingCalls`). Nagle's
+ * id in a table; a call made alone is written at once, calls made together (in one tick, or
+ * in answer to a burst of replies) are joined into one `write` per microtask, and every
+ * deadline hangs off one sweep timer (see `PendingCalls`). Nagle's
  * algorithm is off; Orion headers (correlation id, remaining budget, per-call headers) go in
  * the packet metadata.
  *
@@ -56,6 +57,13 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   /** Ids in `outbox` and events waiting for their write, by position. */
   private outboxCalls: (number | CallCallback)[] = [];
   private isFlushScheduled = false;
+  /**
+   * The next call joins the batch instead of being written at once: set by a write made at
+   * once (the calls that follow it in this tick are batched) and by a read that carried
+   * several replies (their callers' next calls go out together); cleared by the flush and by
+   * the next read.
+   */
+  private isBatching = false;
   private text = '';
   private expected = -1;
   private decoder = new StringDecoder('utf8');
@@ -191,6 +199,15 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   }
 
   private enqueue(frame: string, owner: number | CallCallback): void {
+    // One call alone (c=1, or the first of a tick) is written at once: no microtask hop before
+    // the write. Calls that follow in the same tick, or that answer a burst of replies, are
+    // coalesced into one write per microtask.
+    if (this.isConnected && !this.isFlushScheduled && !this.isBatching) {
+      this.isBatching = true;
+      if (typeof owner === 'number') this.socket!.write(frame, 'utf8');
+      else this.socket!.write(frame, 'utf8', (error) => owner(error ? toClientError(error) : undefined));
+      return;
+    }
     this.outbox.push(frame);
     this.outboxCalls.push(owner);
     if (!this.isConnected) {
@@ -205,6 +222,7 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   /** Writes the batch: one `write` for every frame queued since the last flush. */
   private flush(): void {
     this.isFlushScheduled = false;
+    this.isBatching = false;
     const socket = this.socket;
     if (!this.isConnected || socket === undefined || this.outbox.length === 0) return;
     const frames = this.outbox;
@@ -212,9 +230,12 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
     this.outbox = [];
     this.outboxCalls = [];
     const events = owners.filter((owner): owner is CallCallback => typeof owner === 'function');
-    socket.write(frames.length === 1 ? frames[0] : frames.join(''), 'utf8', (error) => {
-      for (const done of events) done(error ? toClientError(error) : undefined);
-    });
+    const text = frames.length === 1 ? frames[0] : frames.join('');
+    if (events.length === 0) socket.write(text, 'utf8');
+    else
+      socket.write(text, 'utf8', (error) => {
+        for (const done of events) done(error ? toClientError(error) : undefined);
+      });
   }
 
   /** Fails what was never written (the connection could not be made). */
@@ -251,6 +272,8 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   /** Parses every complete reply frame received. */
   private receive(chunk: Buffer): void {
     this.text += this.decoder.write(chunk);
+    this.isBatching = false;
+    let replies = 0;
     for (;;) {
       if (this.expected < 0) {
         const hash = this.text.indexOf('#');
@@ -269,6 +292,7 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
       const frame = this.text.slice(0, this.expected);
       this.text = this.text.slice(this.expected);
       this.expected = -1;
+      if (++replies === 2) this.isBatching = true;
       this.reply(frame);
     }
   }

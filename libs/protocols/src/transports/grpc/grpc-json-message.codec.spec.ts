@@ -76,6 +76,18 @@ describe('JsonMessage codec', () => {
       expect(decodeJsonMessage(bytes)).toBe('2');
     });
 
+    it('should read a json field followed by another field (past the one-field fast path)', () => {
+      const bytes = Buffer.concat([encodeJsonMessage('{"a":1}'), Buffer.from([0x10, 0x01])]);
+      expect(decodeJsonMessage(bytes)).toBe('{"a":1}');
+      const long = 'z'.repeat(200);
+      expect(decodeJsonMessage(Buffer.concat([encodeJsonMessage(long), Buffer.from([0x10, 0x01])]))).toBe(long);
+    });
+
+    it('should read a Uint8Array that is not a Buffer', () => {
+      const bytes = new Uint8Array(encodeJsonMessage('{"b":2}'));
+      expect(decodeJsonMessage(bytes)).toBe('{"b":2}');
+    });
+
     it('should read a json field split off a larger buffer', () => {
       const whole = Buffer.concat([Buffer.from('junk'), encodeJsonMessage('{"a":1}')]);
       expect(decodeJsonMessage(whole.subarray(4))).toBe('{"a":1}');

@@ -40,7 +40,17 @@ export function encodeJsonMessage(json: string): Buffer {
 
 /** Decodes `JsonMessage` bytes to its `json` field (`''` when absent). Throws on malformed bytes. */
 export function decodeJsonMessage(bytes: Uint8Array): string {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Fast path, what GrpcServer sends: the one `json` field, its length in a 1- or 2-byte varint.
+  const size = buffer.length;
+  if (size >= 2 && buffer[0] === JSON_FIELD_TAG) {
+    const low = buffer[1];
+    if (low < 0x80) {
+      if (2 + low === size) return buffer.toString('utf8', 2, size);
+    } else if (size >= 3 && buffer[2] < 0x80 && 3 + (low & 0x7f) + buffer[2] * 0x80 === size) {
+      return buffer.toString('utf8', 3, size);
+    }
+  }
   let json = '';
   let offset = 0;
   while (offset < buffer.length) {

@@ -1,28 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { defer, mergeMap, Observable } from 'rxjs';
-import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE, TIMEOUT_HEADER } from '../../protocols.constants';
+import { CLIENT_DEFAULT_TIMEOUT_MS, GRPC_DEFAULT_MAX_MESSAGE_BYTES, GRPC_DEFAULT_PACKAGE } from '../../protocols.constants';
 import type { CallOptions } from '../../interfaces/client-options.interface';
 import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-headers.util';
 import { ProtocolError } from '../../errors/protocol.error';
-import { timeoutHeader } from '../../utils/headers.util';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import type { CallCallback } from '../client-shell.util';
 import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders } from '../client-emit.util';
 import { ClientStatus } from '../client-shell.util';
-import {
-  CLIENT_CLOSED,
-  CLIENT_CONNECT_FAILED,
-  CLIENT_INVALID_OPTION,
-  CLIENT_NOT_CONNECTED,
-  CLIENT_NOT_SERIALIZABLE,
-  CLIENT_REPLY_NOT_JSON,
-  GRPC_UNKNOWN_METHOD,
-} from '../client.messages';
+import { CLIENT_CLOSED, CLIENT_CONNECT_FAILED, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, GRPC_UNKNOWN_METHOD } from '../client.messages';
 import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
 import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
 import { toGrpcClientError } from './grpc-client-error.util';
+import { GrpcUnaryCalls, type GrpcUnaryCall } from './grpc-unary-calls.util';
+import { callMetadata, replyValue, requestJson } from './grpc-client-payload.util';
 import { joinPem, loadClientTls, type ClientTlsMaterial } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'GrpcClient';
@@ -64,9 +57,10 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   private readonly methods = new Map<string, GrpcClientMethod>();
   /** Method paths of the patterns called so far (up to MAX_CACHED_PATHS): a call builds no path string. */
   private readonly paths = new Map<string, string>();
+  /** Calls of `send`/`emit`/`publish` in flight, so `close` can end them. */
   private readonly active = new Set<ActiveCall>();
-  private readonly cancels = new Map<number, () => void>();
-  private nextCallId = 0;
+  /** Calls of `call()` (the balanced clients' path) in flight. */
+  private readonly unary = new GrpcUnaryCalls();
   private client?: grpc.Client;
   private connection?: Promise<grpc.Client>;
 
@@ -117,6 +111,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       callback({ err: ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)), isDisposed: true });
       call.cancel();
     }
+    this.unary.failAll(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
     if (!client) return;
     client.close();
     this._status$.next(ClientStatus.DISCONNECTED);
@@ -131,32 +126,62 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   /**
    * The promise-free fast path of the balanced clients: calls `done` once with the reply or a
    * `ProtocolError`; returns an id for `cancel`. The deadline is grpc-js's own (no timer here).
+   * One plain object per call in a table (`GrpcUnaryCalls`), one grpc-js callback, the reply
+   * decoded straight to the value: no packets, no per-call cancel closures.
    */
   call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
     const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
-    const packet: ReadPacket = { pattern, data, metadata: outgoingHeaders(deadline, options?.headers) };
-    const id = (this.nextCallId = this.nextCallId === 0x7fffffff ? 1 : this.nextCallId + 1);
-    const start = (): void => {
-      let isDone = false;
-      const stop = this.startCall(packet, deadline, (reply) => {
-        isDone = true;
-        this.ended(id, reply, done);
-      });
-      if (!isDone) this.cancels.set(id, stop);
-    };
-    if (this.client) start();
-    else this.connect().then(start, (error: unknown) => this.ended(id, { err: error }, done));
-    return id;
+    const headers = outgoingHeaders(deadline, options?.headers);
+    const call = this.unary.add(done);
+    if (this.client) this.startUnary(call, pattern, data, headers, deadline);
+    else
+      this.connect().then(
+        () => this.startUnary(call, pattern, data, headers, deadline),
+        (error: unknown) => this.unary.settle(call, toClientError(error)),
+      );
+    return call.id;
   }
 
   cancel(id: number): void {
-    this.cancels.get(id)?.();
-    this.cancels.delete(id);
+    this.unary.cancel(id);
   }
 
-  private ended(id: number, { err, response }: WritePacket, done: CallCallback): void {
-    this.cancels.delete(id);
-    done(err ? toClientError(err) : undefined, response);
+  private startUnary(call: GrpcUnaryCall, pattern: string, data: unknown, headers: Record<string, string>, deadline: number): void {
+    if (call.isDone) return;
+    const client = this.client;
+    let path: string;
+    let json: string;
+    let metadata: grpc.Metadata;
+    try {
+      if (!client) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
+      path = this.methodPath(pattern);
+      json = requestJson(pattern, data);
+      metadata = callMetadata(headers, deadline);
+    } catch (error) {
+      this.unary.settle(call, toClientError(error));
+      return;
+    }
+    call.handle = client.makeUnaryRequest<string, string>(
+      path,
+      encodeJsonMessage,
+      decodeJsonMessage,
+      json,
+      metadata,
+      { deadline },
+      (error, reply) => this.unaryReply(call, error, reply),
+    );
+  }
+
+  private unaryReply(call: GrpcUnaryCall, error: grpc.ServiceError | null, reply: string | undefined): void {
+    if (call.isDone) return;
+    if (error) return void this.unary.settle(call, toGrpcClientError(error));
+    let value: unknown;
+    try {
+      value = replyValue(reply);
+    } catch (failure) {
+      return void this.unary.settle(call, failure as ProtocolError);
+    }
+    this.unary.settle(call, undefined, value);
   }
 
   /** Calls the method of `pattern` and emits its reply (`null` for none). */
@@ -234,8 +259,8 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       if (!client) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
       const pattern = String(packet.pattern);
       path = this.methodPath(pattern);
-      json = this.encodePayload(pattern, packet.data);
-      metadata = this.toMetadata(packet.metadata as Record<string, unknown> | undefined, deadline);
+      json = requestJson(pattern, packet.data);
+      metadata = callMetadata(packet.metadata as Record<string, unknown> | undefined, deadline);
     } catch (error) {
       callback({ err: error, isDisposed: true });
       return () => undefined;
@@ -256,7 +281,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       json,
       metadata,
       { deadline },
-      (error, reply) => finish(error ? { err: toGrpcClientError(error), isDisposed: true } : this.decodeReply(reply)),
+      (error, reply) => finish(error ? { err: toGrpcClientError(error), isDisposed: true } : decodeReply(reply)),
     );
     this.active.add(entry);
     return () => {
@@ -266,35 +291,12 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       entry.call.cancel();
     };
   }
+}
 
-  private encodePayload(pattern: string, data: unknown): string {
-    try {
-      return data === undefined ? '' : JSON.stringify(data);
-    } catch {
-      throw ProtocolError.invalidArgument(CLIENT_NOT_SERIALIZABLE(pattern));
-    }
-  }
-
-  /** The call's headers as gRPC metadata, the remaining budget stamped now (it wins over a header of that name). */
-  private toMetadata(headers: Record<string, unknown> | undefined, deadline: number): grpc.Metadata {
-    const metadata = new grpc.Metadata({ waitForReady: false });
-    for (const name in headers) {
-      try {
-        metadata.set(name.toLowerCase(), String(headers[name]));
-      } catch {
-        throw ProtocolError.invalidArgument(`header '${name}' is not valid gRPC metadata`);
-      }
-    }
-    metadata.set(TIMEOUT_HEADER, timeoutHeader(deadline)[TIMEOUT_HEADER]);
-    return metadata;
-  }
-
-  private decodeReply(reply: string | undefined): WritePacket {
-    if (reply === undefined || reply === '') return { response: null, isDisposed: true };
-    try {
-      return { response: JSON.parse(reply) as unknown, isDisposed: true };
-    } catch {
-      return { err: ProtocolError.internal(CLIENT_REPLY_NOT_JSON('the gRPC reply')), isDisposed: true };
-    }
+function decodeReply(reply: string | undefined): WritePacket {
+  try {
+    return { response: replyValue(reply), isDisposed: true };
+  } catch (error) {
+    return { err: error, isDisposed: true };
   }
 }

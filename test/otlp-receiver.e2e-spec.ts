@@ -153,6 +153,14 @@ describe('OTLP receiver of the gateway', () => {
     expect(detail).toMatchObject({ spanCount: 200, droppedSpans: OTLP_MAX_SPANS_PER_REQUEST - 2 - 200 });
   });
 
+  it("should leave the gateway's own mesh.telemetry handling out of the list", async () => {
+    const trace = 'c'.repeat(32);
+    const telemetry = { ...span(1, trace), attributes: [{ key: 'orion.pattern', value: { stringValue: 'mesh.telemetry' } }] };
+    expect((await post(JSON.stringify(exportRequest([telemetry])))).status).toBe(200);
+    expect((await listed()).traces.map((t) => t.traceId)).not.toContain(trace);
+    expect((await fetch(`${url}/api/traces/${trace}`)).status).toBe(404);
+  });
+
   it('should answer an empty export with an empty success', async () => {
     const response = await post(JSON.stringify({ resourceSpans: [] }));
     expect(response.status).toBe(200);

@@ -57,6 +57,8 @@ export class VersionSplitPicker {
   readonly isPanicking: boolean;
   private readonly matching: readonly ServiceInstance[];
   private readonly lanes: readonly InstancePicker[];
+  /** The one lane without a split (the plain path: one more call than `InstancePicker`). */
+  private readonly single: InstancePicker | undefined;
   /** Per split subset: 1 when it has an instance taking traffic and a weight above 0. */
   private readonly usable: Uint8Array;
   private readonly laneOptions: Readonly<InstancePickerOptions>;
@@ -77,9 +79,10 @@ export class VersionSplitPicker {
     this.laneOptions = Object.freeze({ ...pickerOptionsOf(options), panicThresholdPercent: this.isPanicking ? 100 : 0 });
     const split = state.split;
     if (split.length === 0) {
-      this.lanes = [this.lane(0, this.matching, pickerOptionsOf(options))];
+      this.single = this.lane(0, this.matching, pickerOptionsOf(options));
+      this.lanes = [this.single];
       this.usable = new Uint8Array(0);
-      this.candidates = this.lanes[0].candidates;
+      this.candidates = this.single.candidates;
       return;
     }
     state.shared?.onMembershipChange?.(this.matching);
@@ -122,11 +125,11 @@ export class VersionSplitPicker {
 
   /** Chooses an instance for one call (pinned when `ctx.versionPin` is set), or `undefined`. */
   pick(ctx?: PickContext): ServiceInstance | undefined {
-    const pin = ctx?.versionPin;
-    if (pin !== undefined) return this.pickPinned(pin, ctx);
+    if (ctx !== undefined && ctx.versionPin !== undefined) return this.pickPinned(ctx.versionPin, ctx);
+    const single = this.single;
+    if (single !== undefined) return single.pick(ctx);
     const lanes = this.lanes;
     const usable = this.usable;
-    if (usable.length === 0) return lanes[0].pick(ctx);
     const chosen = this.state.nextSubset(usable);
     if (chosen < 0) return undefined;
     let picked = lanes[chosen].pick(ctx);

@@ -41,6 +41,8 @@ export class VersionRoutingState {
   /** Strategies that get `onStart`/`onResult`, and the instance ids each of them serves. */
   private readonly recipients: LoadBalancingStrategy[] = [];
   private readonly recipientIds: ReadonlySet<string>[] = [];
+  /** The strategy that hears about every call when there is only one (shared, or a single lane): no lookup. */
+  private sole: LoadBalancingStrategy | undefined;
 
   constructor(
     strategy: LoadBalancingStrategy | (() => LoadBalancingStrategy),
@@ -53,7 +55,7 @@ export class VersionRoutingState {
     this.picks = this.split.map(() => 0);
     this.current = new Float64Array(this.split.length);
     if (typeof strategy === 'function') this.factory = strategy;
-    else this.shared = strategy;
+    else this.sole = this.shared = strategy;
   }
 
   /**
@@ -88,6 +90,7 @@ export class VersionRoutingState {
       this.recipients.push(strategy);
       this.recipientIds.push(ids);
     }
+    this.sole = this.recipients.length === 1 ? this.recipients[0] : undefined;
   }
 
   /** Starts the split's cycle over when the set of usable subsets changed. */
@@ -120,16 +123,16 @@ export class VersionRoutingState {
   }
 
   recordStart(instance: ServiceInstance): void {
-    if (this.shared !== undefined) return this.shared.onStart?.(instance);
+    const sole = this.sole;
+    if (sole !== undefined) return sole.onStart?.(instance);
     const recipients = this.recipients;
-    if (recipients.length === 1) return recipients[0].onStart?.(instance);
     for (let i = 0; i < recipients.length; i++) if (this.recipientIds[i].has(instance.id)) recipients[i].onStart?.(instance);
   }
 
   recordResult(instance: ServiceInstance, outcome: CallOutcome): void {
-    if (this.shared !== undefined) return this.shared.onResult?.(instance, outcome);
+    const sole = this.sole;
+    if (sole !== undefined) return sole.onResult?.(instance, outcome);
     const recipients = this.recipients;
-    if (recipients.length === 1) return recipients[0].onResult?.(instance, outcome);
     for (let i = 0; i < recipients.length; i++) if (this.recipientIds[i].has(instance.id)) recipients[i].onResult?.(instance, outcome);
   }
 
@@ -152,6 +155,7 @@ export class VersionRoutingState {
     if (i >= 0) {
       this.recipients.splice(i, 1);
       this.recipientIds.splice(i, 1);
+      this.sole = this.recipients.length === 1 ? this.recipients[0] : undefined;
     }
   }
 }

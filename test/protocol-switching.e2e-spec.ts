@@ -45,7 +45,7 @@ describe('protocol switching with real instances (grpc preferred, tcp next)', ()
   const apps: ChildApp[] = [];
 
   const start = async (env: Record<string, string>) => {
-    const app = await ChildApp.start(NODE, { REGISTRY_URL: registryUrl, TTL_MS: '3000', ...env });
+    const app = await ChildApp.start(NODE, { REGISTRY_URL: registryUrl, TTL_MS: '15000', ...env });
     apps.push(app);
     return app;
   };
@@ -66,6 +66,26 @@ describe('protocol switching with real instances (grpc preferred, tcp next)', ()
       }
     }
     return { replies, failures };
+  };
+  /** Calls from `workers` callers at once until `stop()`: resolves with the failures. */
+  const keepCalling = (workers: number) => {
+    let isStopped = false;
+    const failures: unknown[] = [];
+    const worker = async () => {
+      while (!isStopped) {
+        try {
+          await lastValueFrom(client.send<WorkReply>('work', { n: -1 }));
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    const running = Promise.all(Array.from({ length: workers }, worker));
+    return async () => {
+      isStopped = true;
+      await running;
+      return failures;
+    };
   };
   const protocolsOf = (replies: WorkReply[], app: ChildApp) => [
     ...new Set(replies.filter((r) => r.id === app.ready.instanceId).map((r) => r.protocol)),
@@ -146,6 +166,9 @@ describe('protocol switching with real instances (grpc preferred, tcp next)', ()
 
   it('should move an instance whose gRPC listener closed to TCP, with no failed call', async () => {
     const before = instance(switching);
+    // Three callers keep calling while the listener closes: calls in flight then (finished by
+    // its graceful close) and calls made after it (refused, sent again over TCP).
+    const stop = keepCalling(3);
     const closed = await setGrpcListener(false);
     expect(closed.isOpen).toBe(false);
     // The instance is alive and still advertises gRPC: only its listener is gone.
@@ -159,6 +182,7 @@ describe('protocol switching with real instances (grpc preferred, tcp next)', ()
 
     const { replies, failures } = await calls(60);
     expect(failures).toEqual([]);
+    expect(await stop()).toEqual([]);
     // Round robin: a third of the calls went to the instance, every one answered over TCP.
     expect(protocolsOf(replies, switching)).toEqual(['tcp']);
     expect(protocolsOf(replies, both)).toEqual(['grpc']);

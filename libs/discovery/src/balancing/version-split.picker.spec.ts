@@ -47,6 +47,13 @@ describe(VersionSplitPicker, () => {
       expect(new Set(Object.keys(run(picker, 30)))).toEqual(new Set(['a', 'b', 'c']));
     });
 
+    it('should offer every healthy instance of the filtered fleet to broadcast, in a subset or not', () => {
+      const instances = [...FLEET, ...fleet('d:2.2.0', 'sick:2.0.3:critical', 'gone:2.0.4:draining')];
+      const picker = VersionSplitPicker.from(instances, roundRobin, CANARY);
+      expect(picker.candidates.map(({ id }) => id)).toEqual(['a', 'b', 'c', 'd']);
+      expect(Object.keys(run(picker, 100)).sort()).toEqual(['a', 'b', 'c']);
+    });
+
     it('should put an instance matching two ranges in the first, and one matching none in no subset', () => {
       const picker = VersionSplitPicker.from(fleet('a:2.0.5', 'b:2.2.0'), roundRobin, {
         versionSplit: [

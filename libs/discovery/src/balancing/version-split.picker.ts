@@ -51,7 +51,10 @@ const SERVING: ReadonlySet<InstanceStatus> = new Set<InstanceStatus>(['passing',
 export class VersionSplitPicker {
   /** The deduplicated snapshot this picker was built from (every status, every version). */
   readonly instances: readonly ServiceInstance[];
-  /** Instances a call may go to without a pin (every subset's, or the one lane's). */
+  /**
+   * Instances that take traffic (what `broadcast` reaches): the one lane's candidates, or with
+   * a split every instance of the filtered fleet taking traffic, in a subset or not.
+   */
   readonly candidates: readonly ServiceInstance[];
   /** True when too few of the filtered instances are healthy and all non-draining ones take traffic. */
   readonly isPanicking: boolean;
@@ -94,7 +97,8 @@ export class VersionSplitPicker {
     this.lanes = members.map((list, i) => this.lane(i, Object.freeze(list), this.laneOptions));
     this.usable = Uint8Array.from(this.lanes, (lane, i) => (lane.candidates.length > 0 && split[i].weight > 0 ? 1 : 0));
     state.useSubsets(this.usable);
-    this.candidates = Object.freeze(this.lanes.flatMap((lane, i) => (this.usable[i] === 1 ? lane.candidates : [])));
+    const isAnyActive = this.isPanicking;
+    this.candidates = Object.freeze(this.matching.filter(({ status }) => (isAnyActive ? status !== 'draining' : SERVING.has(status))));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Agent } from 'node:https';
+import type { Agent } from 'node:http';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { defer, map, Observable } from 'rxjs';
 import { CLIENT_DEFAULT_TIMEOUT_MS } from '../../protocols.constants';
@@ -22,15 +22,16 @@ import {
   HTTP_UNEXPECTED_STATUS,
 } from '../client.messages';
 import type { HttpClientOptions, HttpClientRequest, HttpClientResponse } from './http-client.options';
-import { createHttpsAgent, httpsRequest, type RawHttpRequest, type RawHttpResponse } from './https-request.util';
+import { createHttpAgent, createHttpsAgent, nodeRequest, type RawHttpRequest } from './node-request.util';
 import { clientTlsOptions, loadClientTls } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'HttpClient';
 
 /**
- * A Nest `ClientProxy` over HTTP for Orion endpoints: `http://` URLs on the global
- * `fetch`, `https://` URLs on `node:https` with a keep-alive agent that holds the `tls`
- * options (fetch cannot take a CA or a client certificate per request).
+ * A Nest `ClientProxy` over HTTP for Orion endpoints, on `node:http` / `node:https` with a
+ * keep-alive agent per client (an `https://` one holds the `tls` options). Not the global
+ * `fetch`: it cannot take a CA or a client certificate per request, and it cost a balanced
+ * caller ~1 ms of CPU per small call where `node:http` costs ~0.25 ms.
  *
  * - `send(pattern, data)` POSTs `data` as JSON to the pattern's default route
  *   (`orders.create` → `POST /orders/create`) and emits the reply body; `emit` does the
@@ -47,8 +48,8 @@ const CLIENT_NAME = 'HttpClient';
 export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatus> {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
-  /** The agent of an `https://` URL; `http://` goes through `fetch`. */
-  private readonly httpsAgent?: Agent;
+  /** Keep-alive agent (an `https.Agent` for an `https://` URL). */
+  private readonly agent: Agent;
   /** Requests in flight, aborted by `close`. */
   private readonly inFlight = new Set<AbortController>();
 
@@ -61,27 +62,27 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     if (options.tls && !isHttps) throw new TypeError(CLIENT_INVALID_OPTION(CLIENT_NAME, 'url', 'an https:// URL when tls is given'));
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.timeoutMs = resolveClientTimeout(CLIENT_NAME, options.timeoutMs, CLIENT_DEFAULT_TIMEOUT_MS);
-    if (isHttps) this.httpsAgent = createHttpsAgent(options.tls ? clientTlsOptions(loadClientTls(options.tls, 'tls')) : {});
+    this.agent = isHttps ? createHttpsAgent(options.tls ? clientTlsOptions(loadClientTls(options.tls, 'tls')) : {}) : createHttpAgent();
   }
 
-  /** Nothing to open: `fetch` pools connections itself. Reports `connected`. */
+  /** Nothing to open: the agent opens and pools connections per request. Reports `connected`. */
   connect(): Promise<void> {
     this._status$.next(ClientStatus.CONNECTED);
     return Promise.resolve();
   }
 
-  /** Aborts the requests in flight (they end with UNAVAILABLE) and drops idle HTTPS connections. Idempotent. */
+  /** Aborts the requests in flight (they end with UNAVAILABLE) and drops idle connections. Idempotent. */
   close(): void {
     const requests = [...this.inFlight];
     this.inFlight.clear();
     for (const controller of requests) controller.abort(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
-    this.httpsAgent?.destroy();
+    this.agent.destroy();
     this._status$.next(ClientStatus.DISCONNECTED);
   }
 
-  /** The `https.Agent` of an `https://` URL; for `http://`, the global `fetch` (no connection object to hand out). */
+  /** The keep-alive `http.Agent` (an `https.Agent` for an `https://` URL). */
   unwrap<T>(): T {
-    return (this.httpsAgent ?? fetch) as T;
+    return this.agent as T;
   }
 
   /** POSTs `data` to the default route of `pattern` and emits the reply body. */
@@ -172,7 +173,7 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
     const init: RawHttpRequest = { method: request.method.toUpperCase(), headers, body, signal };
     const url = `${this.baseUrl}${path}`;
-    const response = this.httpsAgent ? await httpsRequest(this.httpsAgent, url, init) : await fetchRequest(url, init);
+    const response = await nodeRequest(this.agent, url, init);
     const { text, headers: responseHeaders } = response;
     const isJson = /\bjson\b/i.test(responseHeaders['content-type'] ?? '');
     if (response.status < 200 || response.status > 299) throw errorFromResponse(response.status, response.statusText, text, isJson);
@@ -192,17 +193,8 @@ export class HttpClient extends ClientProxy<Record<never, Function>, ClientStatu
     if (signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
       return ProtocolError.deadlineExceeded();
     }
-    // NOTE: undici reports socket failures as `TypeError('fetch failed')` with the system error as `cause`.
-    const cause = (error as { cause?: unknown } | null)?.cause;
-    return toClientError(cause ?? error);
+    return toClientError(error);
   }
-}
-
-/** One request on the global `fetch`, answer read whole. */
-async function fetchRequest(url: string, init: RawHttpRequest): Promise<RawHttpResponse> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  return { status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers.entries()), text };
 }
 
 /** Header names in lower case (a later duplicate wins), empty values left out. */

@@ -145,6 +145,33 @@ describe('ProtocolSwitchingClient', () => {
     });
   });
 
+  describe('a client that cannot be built', () => {
+    it('should treat it as a refusal: over the next protocol now, probed again later', async () => {
+      let grpcBuilds = 0;
+      const failing = new ProtocolSwitchingClient(preference, [endpoint('grpc', 1), endpoint('tcp', 2)], (e) => {
+        if (e.protocol === 'grpc' && ++grpcBuilds > 0) throw new TypeError('bad url');
+        const scripted = new ScriptedClient(e.protocol);
+        created.push(scripted);
+        return scripted;
+      });
+      const reply = (pattern: string) =>
+        new Promise((resolve) => failing.call(pattern, undefined, { timeoutMs: 1000 }, (error, value) => resolve(error ?? value)));
+      await expect(reply('a')).resolves.toBe('tcp:a');
+      now += 100;
+      await expect(reply('b')).resolves.toBe('tcp:b');
+      expect(grpcBuilds).toBe(2);
+      // The failed probe doubled the wait: no probe 100 ms later, one 200 ms later.
+      now += 100;
+      await expect(reply('c')).resolves.toBe('tcp:c');
+      expect(grpcBuilds).toBe(2);
+      now += 100;
+      await expect(reply('d')).resolves.toBe('tcp:d');
+      expect(grpcBuilds).toBe(3);
+      expect(preference.protocol).toBe('tcp');
+      expect(preference.switches).toBe(1);
+    });
+  });
+
   describe('cancel', () => {
     it('should cancel the call in flight on its protocol and never call back', () => {
       modes.grpc = 'hang';

@@ -114,6 +114,12 @@ export class ProtocolSwitchingClient implements TransportClient {
       try {
         entry = this.entryOf(protocol);
       } catch (error) {
+        // NOTE: no client for that endpoint (a bad advertised address): nothing was sent, as with a refusal.
+        const next = preference.refused(protocol);
+        if (next >= 0 && next !== protocol && hops < this.endpoints.length) {
+          hops++;
+          return over(next, callOptions);
+        }
         isDone = true;
         return done(error as ProtocolError);
       }

@@ -57,6 +57,7 @@ module.exports = {
         'hostile-mqtt',
         'metrics-http-tcp',
         'handler-paths',
+        'tracing',
       ].map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
       setupFiles: [...shared.setupFiles, '<rootDir>/test/setup/nest-handler-path.js'],
     },

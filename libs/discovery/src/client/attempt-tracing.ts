@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import {
   activeOpenTelemetry,
   currentContext,
@@ -12,15 +12,28 @@ import {
 } from '@orion/protocols';
 import { Observable } from 'rxjs';
 import type { ServiceInstance } from '../registry/service-instance.interface';
+import type { Invoke } from './balanced-call';
+import type { TransportClient } from './transport-clients';
 import type { AttemptEnd } from './service-balancer';
 
 /**
+ * The context the attempts of a call starting now descend from: the active span, or the server
+ * span of the request being handled. Taken when the call starts, because a retry runs from the
+ * failed attempt's callback, where the caller's context is no longer active. Undefined, with
+ * nothing allocated, when no OpenTelemetry SDK is registered or tracing is off.
+ */
+export function attemptParent(): Context | undefined {
+  const otel = activeOpenTelemetry();
+  return otel === undefined ? undefined : currentContext(otel, currentProtocolMessage());
+}
+
+/**
  * The CLIENT span (PRODUCER for an event) of one balanced attempt, named `<protocol> <pattern>`
- * like the server span it leads to, child of the active span (or of the server span of the
- * request being handled). A retry is a span of its own with the instance it chose. Undefined,
+ * like the server span it leads to, child of `parent` (see `attemptParent`). A retry is a span of its own with the instance it chose. Undefined,
  * with nothing allocated, when no OpenTelemetry SDK is registered or tracing is off.
  */
 export function startAttemptSpan(
+  parent: Context | undefined,
   service: string,
   protocol: string,
   pattern: string,
@@ -44,7 +57,7 @@ export function startAttemptSpan(
         [SPAN_ATTRIBUTES.attempt]: attempt,
       },
     },
-    currentContext(otel, currentProtocolMessage()),
+    parent ?? currentContext(otel, currentProtocolMessage()),
   );
 }
 
@@ -59,13 +72,17 @@ export function attemptHeaders(span: Span, headers: Record<string, string> | und
   return out;
 }
 
-/** `source` subscribed with the attempt span active, so the client's outgoing headers carry it. */
-export function inAttemptSpan<T>(span: Span, source: Observable<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const otel = activeOpenTelemetry();
-    if (otel === undefined) return source.subscribe(subscriber);
-    return otel.context.with(otel.trace.setSpan(otel.context.active(), span), () => source.subscribe(subscriber));
-  });
+/**
+ * `invoke(client, timeoutMs)` called and subscribed with the attempt span active, so the
+ * client's outgoing headers carry it whether it builds its packet at once (a hot `emit`) or on
+ * subscription (after connecting).
+ */
+export function invokeInAttemptSpan(span: Span, invoke: Invoke, client: TransportClient, timeoutMs: number): Observable<unknown> {
+  const otel = activeOpenTelemetry();
+  if (otel === undefined) return invoke(client, timeoutMs);
+  const attemptContext = otel.trace.setSpan(otel.context.active(), span);
+  const source = otel.context.with(attemptContext, () => invoke(client, timeoutMs));
+  return new Observable<unknown>((subscriber) => otel.context.with(attemptContext, () => source.subscribe(subscriber)));
 }
 
 /** Ends the attempt span with how it ended (`served`, `failed`, `caller`: see AttemptEnd) and the error code; ERROR status on failure. */

@@ -1,7 +1,7 @@
 import { currentProtocolMessage, isNotSentError, ProtocolError, toClientError } from '@orion/protocols';
 import type { Observable } from 'rxjs';
 import type { ServiceInstance } from '../registry/service-instance.interface';
-import { attemptHeaders, endAttemptSpan, inAttemptSpan, startAttemptSpan } from './attempt-tracing';
+import { attemptHeaders, attemptParent, endAttemptSpan, invokeInAttemptSpan, startAttemptSpan } from './attempt-tracing';
 import type { RetryOptions } from './balanced-client.options';
 import { isApplicationError, isRetryable } from './call-classification.util';
 import type { AttemptEnd, ServiceBalancer } from './service-balancer';
@@ -50,6 +50,8 @@ export class BalancedCall {
   private isCancelled = false;
   /** Attempts made so far (the attempt number of its span). */
   private attempts = 0;
+  /** The trace context the attempt spans descend from, taken at the start; undefined without an SDK. */
+  private readonly traceParent = attemptParent();
   /** Stops what the call is waiting on (attempt, backoff, empty view). */
   private stopWaiting: (() => void) | undefined;
   /** `PickContext.versionPin`: the per-call `version`, else the pin header of the call or of the inbound request. */
@@ -208,7 +210,15 @@ export class BalancedCall {
     const started = performance.now();
     const request = this.request;
     // Undefined (nothing allocated) without an OpenTelemetry SDK: see attempt-tracing.ts.
-    const span = startAttemptSpan(balancer.service, slot.protocol, request.pattern, instance, ++this.attempts, request.isEvent === true);
+    const span = startAttemptSpan(
+      this.traceParent,
+      balancer.service,
+      slot.protocol,
+      request.pattern,
+      instance,
+      ++this.attempts,
+      request.isEvent === true,
+    );
     let isSettled = false;
     const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
       isSettled = true;
@@ -240,8 +250,8 @@ export class BalancedCall {
       return;
     }
     let value: unknown;
-    const source = request.invoke(client, timeoutMs);
-    const subscription = (span === undefined ? source : inAttemptSpan(span, source)).subscribe({
+    const source = span === undefined ? request.invoke(client, timeoutMs) : invokeInAttemptSpan(span, request.invoke, client, timeoutMs);
+    const subscription = source.subscribe({
       next: (reply) => (value = reply),
       error: failed,
       complete: () => {

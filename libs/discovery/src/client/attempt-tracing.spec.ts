@@ -66,7 +66,8 @@ describe('attempt spans', () => {
           subscriber.complete();
         });
       };
-      await lastValueFrom(invokeInAttemptSpan(span, invoke, client, 1000), { defaultValue: undefined });
+      const request = { pattern: 'audit.log', data: {}, headers: undefined, invoke, isPlainSend: false, isEvent: true };
+      await lastValueFrom(invokeInAttemptSpan(span, request, client, 1000), { defaultValue: undefined });
       endAttemptSpan(span, 'served', undefined);
       expect(seen).toEqual([span.spanContext().spanId, span.spanContext().spanId]);
       expect(exporter.getFinishedSpans()[0].kind).toBe(SpanKind.PRODUCER);

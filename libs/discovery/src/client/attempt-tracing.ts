@@ -12,7 +12,7 @@ import {
 } from '@orion/protocols';
 import { Observable } from 'rxjs';
 import type { ServiceInstance } from '../registry/service-instance.interface';
-import type { Invoke } from './balanced-call';
+import type { BalancedRequest } from './balanced-request';
 import type { TransportClient } from './transport-clients';
 import type { AttemptEnd } from './service-balancer';
 
@@ -73,15 +73,15 @@ export function attemptHeaders(span: Span, headers: Record<string, string> | und
 }
 
 /**
- * `invoke(client, timeoutMs)` called and subscribed with the attempt span active, so the
+ * `request.invoke(client, timeoutMs, request)` called and subscribed with the attempt span active, so the
  * client's outgoing headers carry it whether it builds its packet at once (a hot `emit`) or on
  * subscription (after connecting).
  */
-export function invokeInAttemptSpan(span: Span, invoke: Invoke, client: TransportClient, timeoutMs: number): Observable<unknown> {
+export function invokeInAttemptSpan(span: Span, request: BalancedRequest, client: TransportClient, timeoutMs: number): Observable<unknown> {
   const otel = activeOpenTelemetry();
-  if (otel === undefined) return invoke(client, timeoutMs);
+  if (otel === undefined) return request.invoke(client, timeoutMs, request);
   const attemptContext = otel.trace.setSpan(otel.context.active(), span);
-  const source = otel.context.with(attemptContext, () => invoke(client, timeoutMs));
+  const source = otel.context.with(attemptContext, () => request.invoke(client, timeoutMs, request));
   return new Observable<unknown>((subscriber) => otel.context.with(attemptContext, () => source.subscribe(subscriber)));
 }
 

@@ -1,34 +1,19 @@
-import { currentProtocolMessage, isNotSentError, ProtocolError, toClientError } from '@orion/protocols';
-import type { Observable } from 'rxjs';
+import { currentProtocolMessage, ProtocolError } from '@orion/protocols';
+import type { Span } from '@opentelemetry/api';
+import type { Unsubscribable } from 'rxjs';
 import type { ServiceInstance } from '../registry/service-instance.interface';
 import { attemptHeaders, attemptParent, endAttemptSpan, invokeInAttemptSpan, startAttemptSpan } from './attempt-tracing';
 import type { RetryOptions } from './balanced-client.options';
-import { isApplicationError, isRetryable } from './call-classification.util';
+import type { BalancedRequest, CallSink } from './balanced-request';
+import { attemptError, cancelledError, endOf, isApplicationError, isRetryable } from './call-classification.util';
+import type { InstanceSlot } from './instance-clients';
 import type { AttemptEnd, ServiceBalancer } from './service-balancer';
-import type { TransportClient } from './transport-clients';
 
-/** What one attempt does with the chosen instance's client. */
-export type Invoke = (client: TransportClient, timeoutMs: number) => Observable<unknown>;
-
-/**
- * What a call sends: a request (`send`) goes through the client's promise-free `call()` when
- * it has one; anything else (events, HTTP routes, clients without `call`) through `invoke`.
- */
-export interface BalancedRequest {
-  readonly pattern: string;
-  readonly data: unknown;
-  readonly headers: Record<string, string> | undefined;
-  readonly invoke: Invoke;
-  readonly isPlainSend: boolean;
-  /** An `emit`: its attempt spans are PRODUCER spans. */
-  readonly isEvent?: boolean;
-}
+/** How an attempt ended, as the attempt's continuation sees it. */
+type AttemptResume = (error: ProtocolError | undefined, value?: unknown) => void;
 
 /** A timer beyond 2^31-1 ms fires at once: no call waits longer than 24 h. */
 const MAX_CALL_MS = 24 * 60 * 60 * 1000;
-
-/** The details of a call that was never sent (retry-safe, never charged to an instance). */
-const NOT_SENT = Object.freeze({ isRequestSent: false });
 
 /**
  * One balanced call: picks, attempts and retries `invoke` until a reply, a final failure,
@@ -39,7 +24,7 @@ const NOT_SENT = Object.freeze({ isRequestSent: false });
  * does the same): a request that could not be encoded, a call cancelled by its caller and an
  * attempt cut short by the inbound deadline leave the instance's record alone.
  */
-export class BalancedCall {
+export class BalancedCall implements Unsubscribable {
   private readonly deadline: number;
   /** True when the inbound request's deadline, not this call's timeout, set `deadline`. */
   private readonly isInboundBound: boolean;
@@ -52,7 +37,7 @@ export class BalancedCall {
   private attempts = 0;
   /** The trace context the attempt spans descend from, taken at the start; undefined without an SDK. */
   private readonly traceParent = attemptParent();
-  /** Stops what the call is waiting on (attempt, backoff, empty view). */
+  /** Stops what the call is waiting on between attempts (backoff, empty view). */
   private stopWaiting: (() => void) | undefined;
   /** `PickContext.versionPin`: the per-call `version`, else the pin header of the call or of the inbound request. */
   readonly versionPin: string | undefined;
@@ -60,6 +45,29 @@ export class BalancedCall {
   private readonly pinError: ProtocolError | undefined;
   /** No hash key and no pin: a first pick needs no context. */
   private readonly isContextFree: boolean;
+  /** Where the outcome of `start` goes. */
+  private sink: CallSink | undefined;
+
+  // The attempt in flight (one at a time), kept on the call instead of in closures per attempt.
+  /** Its slot; undefined when no attempt is in flight (a late callback is then ignored). */
+  private slot: InstanceSlot | undefined;
+  private attemptStartedAt = 0;
+  private span: Span | undefined;
+  /** Its timeout is the inbound deadline: a DEADLINE_EXCEEDED is the caller's, not the instance's. */
+  private isAttemptCutByCaller = false;
+  /** The id `client.call()` returned (fast path), or -1. */
+  private attemptId = -1;
+  /** Its subscription (Observable path). */
+  private subscription: Unsubscribable | undefined;
+  /** What runs when it ends: the retry loop's promise, or (undefined) the first attempt of `start`. */
+  private resume: AttemptResume | undefined;
+  /** The first attempt of `start` had the whole remaining budget. */
+  private wasFirstWholeBudget = false;
+  /** The one reply callback of the call's attempts. */
+  private readonly onReply = (error: ProtocolError | undefined, value?: unknown): void => {
+    if (error !== undefined) this.attemptFailed(error);
+    else if (this.slot !== undefined) this.settleAttempt('served', undefined, value);
+  };
 
   constructor(
     private readonly balancer: ServiceBalancer,
@@ -85,32 +93,40 @@ export class BalancedCall {
   cancel(): void {
     if (this.isCancelled) return;
     this.isCancelled = true;
-    this.stopWaiting?.();
+    if (this.slot !== undefined) this.cancelAttempt();
+    else this.stopWaiting?.();
+  }
+
+  /** rxjs teardown: unsubscribing from the proxy's Observable cancels the call. */
+  unsubscribe(): void {
+    this.cancel();
   }
 
   /**
-   * Runs the call and calls `done` once with its reply or its failure. The fast path (view
+   * Runs the call and gives `sink` its reply or its failure, once. The fast path (view
    * ready, a request to a client with `call()`, a first pick) takes no promise at all; a
    * retry, an empty view or a cold start continue in `run`'s loop.
    */
-  start(done: (error: unknown, value?: unknown) => void): void {
+  start(sink: CallSink): void {
     const balancer = this.balancer;
     const remaining = this.deadline - Date.now();
-    if (this.pinError !== undefined) return done(this.pinError);
+    this.sink = sink;
+    if (this.pinError !== undefined) return this.finish(this.pinError);
     if (balancer.isReady && this.request.isPlainSend && remaining > 0) {
       const instance = balancer.picker.pick(this.isContextFree ? undefined : this);
       if (instance !== undefined && balancer.clients.get(instance).client.call !== undefined) {
         this.book();
         this.firstId = instance.id;
         const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);
-        this.attemptWith(instance, attemptMs, this.isInboundBound && attemptMs === remaining, (error, value) => {
-          if (error === undefined) return done(undefined, value);
-          this.loop(2, error as ProtocolError, attemptMs === remaining).then((reply) => done(undefined, reply), done);
-        });
+        this.wasFirstWholeBudget = attemptMs === remaining;
+        this.attemptWith(instance, attemptMs, this.isInboundBound && attemptMs === remaining, undefined);
         return;
       }
     }
-    this.run().then((reply) => done(undefined, reply), done);
+    this.run().then(
+      (reply) => this.finish(undefined, reply),
+      (error: unknown) => this.finish(error),
+    );
   }
 
   async run(): Promise<unknown> {
@@ -123,6 +139,14 @@ export class BalancedCall {
   private book(): void {
     this.balancer.totals.requests++;
     this.balancer.budget.recordRequest();
+  }
+
+  private finish(error: unknown, value?: unknown): void {
+    const sink = this.sink!;
+    if (typeof sink === 'function') return sink(error, value);
+    if (error !== undefined) return sink.error(error);
+    sink.next(value);
+    sink.complete();
   }
 
   /** Attempts from `attempt` on; `failure`: how attempt `attempt - 1` failed, if it did. */
@@ -198,17 +222,20 @@ export class BalancedCall {
     );
   }
 
-  /** `attempt` with a callback: `done` is called once, possibly before this returns. */
-  private attemptWith(
-    instance: ServiceInstance,
-    timeoutMs: number,
-    isCutByCaller: boolean,
-    done: (error: ProtocolError | undefined, value?: unknown) => void,
-  ): void {
+  /**
+   * Starts an attempt; `resume` (undefined: the first attempt of `start`) is called once when
+   * it ends, possibly before this returns.
+   */
+  private attemptWith(instance: ServiceInstance, timeoutMs: number, isCutByCaller: boolean, resume: AttemptResume | undefined): void {
     const balancer = this.balancer;
-    const slot = balancer.begin(instance);
-    const started = performance.now();
     const request = this.request;
+    const slot = balancer.begin(instance);
+    this.slot = slot;
+    this.resume = resume;
+    this.isAttemptCutByCaller = isCutByCaller;
+    this.attemptId = -1;
+    this.subscription = undefined;
+    this.attemptStartedAt = performance.now();
     // Undefined (nothing allocated) without an OpenTelemetry SDK: see attempt-tracing.ts.
     const span = startAttemptSpan(
       this.traceParent,
@@ -217,53 +244,66 @@ export class BalancedCall {
       request.pattern,
       instance,
       ++this.attempts,
-      request.isEvent === true,
+      request.isEvent,
     );
-    let isSettled = false;
-    const settle = (end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void => {
-      isSettled = true;
-      this.stopWaiting = undefined;
-      balancer.end(slot, end, performance.now() - started, error);
-      if (span !== undefined) endAttemptSpan(span, end, error);
-      done(error, value);
-    };
-    const failed = (raw: unknown): void => {
-      if (isSettled) return;
-      const error = attemptError(raw, request.pattern);
-      settle(endOf(error, isCutByCaller), error, undefined);
-    };
+    this.span = span;
     const client = slot.client;
     if (request.isPlainSend && client.call !== undefined) {
-      // The fast path: no Observable, no subscription; the callback runs as the reply is parsed.
-      let id: number;
+      // The fast path: no Observable, no subscription; `onReply` runs as the reply is parsed.
       try {
         const headers = span === undefined ? request.headers : attemptHeaders(span, request.headers);
-        id = client.call(request.pattern, request.data, { timeoutMs, headers }, (error, value) => {
-          if (error !== undefined) failed(error);
-          else if (!isSettled) settle('served', undefined, value);
-        });
+        const id = client.call(request.pattern, request.data, { timeoutMs, headers }, this.onReply);
+        if (this.slot === slot) this.attemptId = id;
       } catch (error) {
         // NOTE: a client that throws (bad per-call options) still ends the attempt, booked.
-        return failed(error);
+        this.attemptFailed(error);
       }
-      if (!isSettled) this.stopWaiting = () => cancelAttempt(() => client.cancel?.(id));
       return;
     }
     let value: unknown;
-    const source = span === undefined ? request.invoke(client, timeoutMs) : invokeInAttemptSpan(span, request.invoke, client, timeoutMs);
+    const source = span === undefined ? request.invoke(client, timeoutMs, request) : invokeInAttemptSpan(span, request, client, timeoutMs);
     const subscription = source.subscribe({
       next: (reply) => (value = reply),
-      error: failed,
+      error: (error: unknown) => this.attemptFailed(error),
       complete: () => {
-        if (!isSettled) settle('served', undefined, value);
+        if (this.slot === slot) this.settleAttempt('served', undefined, value);
       },
     });
-    if (!isSettled) this.stopWaiting = () => cancelAttempt(() => subscription.unsubscribe());
-    function cancelAttempt(stop: () => void): void {
-      if (isSettled) return;
-      stop();
-      settle('caller', cancelledError(request.pattern), undefined);
-    }
+    if (this.slot === slot) this.subscription = subscription;
+  }
+
+  private attemptFailed(raw: unknown): void {
+    if (this.slot === undefined) return;
+    const error = attemptError(raw, this.request.pattern);
+    this.settleAttempt(endOf(error, this.isAttemptCutByCaller), error, undefined);
+  }
+
+  /** Stops the attempt in flight and ends it as the caller's doing. */
+  private cancelAttempt(): void {
+    const client = this.slot!.client;
+    if (this.subscription !== undefined) this.subscription.unsubscribe();
+    else if (this.attemptId >= 0) client.cancel?.(this.attemptId);
+    if (this.slot !== undefined) this.settleAttempt('caller', cancelledError(this.request.pattern), undefined);
+  }
+
+  /** Books the end of the attempt in flight and resumes whoever waits for it. */
+  private settleAttempt(end: AttemptEnd, error: ProtocolError | undefined, value: unknown): void {
+    const slot = this.slot!;
+    const span = this.span;
+    const resume = this.resume;
+    this.slot = undefined;
+    this.span = undefined;
+    this.resume = undefined;
+    this.subscription = undefined;
+    this.balancer.end(slot, end, performance.now() - this.attemptStartedAt, error);
+    if (span !== undefined) endAttemptSpan(span, end, error);
+    if (resume !== undefined) return resume(error, value);
+    // The first attempt of `start`: a reply ends the call; a failure goes on in the retry loop.
+    if (error === undefined) return this.finish(undefined, value);
+    this.loop(2, error, this.wasFirstWholeBudget).then(
+      (reply) => this.finish(undefined, reply),
+      (failure: unknown) => this.finish(failure),
+    );
   }
 
   private waitForView(): Promise<void> {
@@ -285,25 +325,4 @@ export class BalancedCall {
   private throwIfCancelled(): void {
     if (this.isCancelled) throw cancelledError(this.request.pattern);
   }
-}
-
-/** Encoders fail with engine errors (stack overflow on deep nesting, BigInt, cycles); the network never does. */
-function isEncodingError(raw: unknown): raw is Error {
-  return raw instanceof RangeError || (raw instanceof TypeError && /BigInt|circular/i.test(raw.message));
-}
-
-function cancelledError(what: string): ProtocolError {
-  return new ProtocolError('CANCELLED', `'${what}' was cancelled by its caller`, NOT_SENT);
-}
-
-/** The caller-facing error of an attempt; a request that cannot be encoded is the caller's bug. */
-function attemptError(raw: unknown, what: string): ProtocolError {
-  if (isEncodingError(raw)) return ProtocolError.invalidArgument(`'${what}' could not be encoded: ${raw.message}`, NOT_SENT);
-  return toClientError(raw);
-}
-
-function endOf(error: ProtocolError, isCutByCaller: boolean): AttemptEnd {
-  if (isApplicationError(error)) return isNotSentError(error) ? 'caller' : 'served';
-  if (error.code === 'DEADLINE_EXCEEDED' && isCutByCaller) return 'caller';
-  return 'failed';
 }

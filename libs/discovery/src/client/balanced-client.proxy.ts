@@ -1,11 +1,12 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { CLIENT_DEFAULT_TIMEOUT_MS, ProtocolError } from '@orion/protocols';
-import { connectable, defer, Observable, Subject } from 'rxjs';
+import { connectable, defer, Observable, Subject, type Subscriber } from 'rxjs';
 import type { LeaderElector } from '../leader/leader-elector.interface';
 import type { ServiceRegistry } from '../registry/service-registry.interface';
 import type { BalancedCallOptions, BalancedClientOptions, RetryOptions } from './balanced-client.options';
 import type { BalancedClientStats, BroadcastResult } from './balanced-client-stats.interface';
-import { BalancedCall, type BalancedRequest, type Invoke } from './balanced-call';
+import { BalancedCall } from './balanced-call';
+import type { BalancedRequest, Invoke } from './balanced-request';
 import { ServiceBalancer } from './service-balancer';
 import type { TransportClient } from './transport-clients';
 
@@ -137,7 +138,11 @@ export class BalancedClientProxy extends ClientProxy {
       return http.request({ ...request, headers: { ...request.headers, ...options.headers }, timeoutMs });
     };
     const what = `${request.method} ${request.path}`;
-    return this.observe({ pattern: what, data: undefined, headers: undefined, invoke, isPlainSend: false }, options, this.retry);
+    return this.observe(
+      { pattern: what, data: undefined, headers: undefined, invoke, isPlainSend: false, isEvent: false },
+      options,
+      this.retry,
+    );
   }
 
   /**
@@ -178,13 +183,11 @@ export class BalancedClientProxy extends ClientProxy {
   }
 
   private sendRequest(pattern: string, data: unknown, headers: Record<string, string> | undefined): BalancedRequest {
-    const invoke: Invoke = (client, timeoutMs) => client.send(pattern, data, { timeoutMs, headers });
-    return { pattern, data, headers, invoke, isPlainSend: true };
+    return { pattern, data, headers, invoke: invokeSend, isPlainSend: true, isEvent: false };
   }
 
   private eventRequest(pattern: string, data: unknown, headers: Record<string, string> | undefined): BalancedRequest {
-    const invoke: Invoke = (client, timeoutMs) => client.emit(pattern, data, { timeoutMs, headers });
-    return { pattern, data, headers, invoke, isPlainSend: false, isEvent: true };
+    return { pattern, data, headers, invoke: invokeEmit, isPlainSend: false, isEvent: true };
   }
 
   private start(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): BalancedCall {
@@ -197,16 +200,12 @@ export class BalancedClientProxy extends ClientProxy {
     return new BalancedCall(this.balancer, request, options.timeoutMs ?? this.timeoutMs, merged, options.hashKey, options.version);
   }
 
-  /** One cold Observable over a balanced call; unsubscribing cancels the call. */
+  /** One cold Observable over a balanced call; unsubscribing cancels the call (the call is its own teardown). */
   private observe<T>(request: BalancedRequest, options: BalancedCallOptions, retry: RetryOptions): Observable<T> {
     return new Observable<T>((subscriber) => {
       const call = this.start(request, options, retry);
-      call.start((error, value) => {
-        if (error !== undefined) return subscriber.error(error);
-        subscriber.next(value as T);
-        subscriber.complete();
-      });
-      return () => call.cancel();
+      call.start(subscriber as Subscriber<unknown>);
+      return call;
     });
   }
 
@@ -215,3 +214,7 @@ export class BalancedClientProxy extends ClientProxy {
     return this.start(this.sendRequest(pattern, data, options.headers), options, { ...this.retry, maxAttempts: 1 }).runOn(instanceId);
   }
 }
+
+/** The invokes of plain requests and events: one function for every call, reading the call's request. */
+const invokeSend: Invoke = (client, timeoutMs, { pattern, data, headers }) => client.send(pattern, data, { timeoutMs, headers });
+const invokeEmit: Invoke = (client, timeoutMs, { pattern, data, headers }) => client.emit(pattern, data, { timeoutMs, headers });

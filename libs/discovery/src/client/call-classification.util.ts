@@ -1,5 +1,9 @@
-import { isNotSentError, type ProtocolError, type StatusCode } from '@orion/protocols';
+import { isNotSentError, ProtocolError, toClientError, type StatusCode } from '@orion/protocols';
 import type { CallErrorKind } from '../balancing/load-balancing-strategy.interface';
+import type { AttemptEnd } from './service-balancer';
+
+/** The details of a call that was never sent (retry-safe, never charged to an instance). */
+const NOT_SENT = Object.freeze({ isRequestSent: false });
 
 /** Answers that prove the instance is healthy: the caller's problem, not the instance's. */
 const APPLICATION_CODES: ReadonlySet<StatusCode> = new Set<StatusCode>([
@@ -47,4 +51,26 @@ export function isRetryable(error: ProtocolError, isIdempotent: boolean): boolea
 export function errorKind(error: ProtocolError): CallErrorKind {
   if (error.code === 'DEADLINE_EXCEEDED') return 'timeout';
   return error.code === 'UNAVAILABLE' ? 'unavailable' : 'other';
+}
+
+/** Encoders fail with engine errors (stack overflow on deep nesting, BigInt, cycles); the network never does. */
+function isEncodingError(raw: unknown): raw is Error {
+  return raw instanceof RangeError || (raw instanceof TypeError && /BigInt|circular/i.test(raw.message));
+}
+
+export function cancelledError(what: string): ProtocolError {
+  return new ProtocolError('CANCELLED', `'${what}' was cancelled by its caller`, NOT_SENT);
+}
+
+/** The caller-facing error of an attempt; a request that cannot be encoded is the caller's bug. */
+export function attemptError(raw: unknown, what: string): ProtocolError {
+  if (isEncodingError(raw)) return ProtocolError.invalidArgument(`'${what}' could not be encoded: ${raw.message}`, NOT_SENT);
+  return toClientError(raw);
+}
+
+/** How an attempt that failed with `error` is booked; `isCutByCaller`: its timeout was the inbound deadline. */
+export function endOf(error: ProtocolError, isCutByCaller: boolean): AttemptEnd {
+  if (isApplicationError(error)) return isNotSentError(error) ? 'caller' : 'served';
+  if (error.code === 'DEADLINE_EXCEEDED' && isCutByCaller) return 'caller';
+  return 'failed';
 }

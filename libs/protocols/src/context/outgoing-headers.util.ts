@@ -1,5 +1,5 @@
-import { CORRELATION_ID_HEADER, VERSION_PIN_HEADER } from '../protocols.constants';
-import { timeoutHeader } from '../utils/headers.util';
+import { CORRELATION_ID_HEADER, TIMEOUT_HEADER, VERSION_PIN_HEADER } from '../protocols.constants';
+import { remainingMsText } from '../utils/headers.util';
 import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
 import { addTraceHeaders } from '../tracing/trace-headers.util';
 import { currentProtocolMessage } from './message-context.storage';
@@ -21,7 +21,8 @@ export function outgoingDeadline(timeoutMs: number, now = Date.now()): number {
  * inbound request's). A call's own `extra` headers win over the forwarded ones.
  */
 export function outgoingHeaders(deadline: number, extra?: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = { ...timeoutHeader(deadline) };
+  // NOTE: one object per call (this runs on every call of every client), filled in place.
+  const headers: Record<string, string> = { [TIMEOUT_HEADER]: remainingMsText(deadline) };
   const message = currentProtocolMessage();
   const correlationId = message?.headers[CORRELATION_ID_HEADER];
   if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
@@ -29,5 +30,5 @@ export function outgoingHeaders(deadline: number, extra?: Record<string, string>
   const versionPin = message?.headers[VERSION_PIN_HEADER];
   if (versionPin) headers[VERSION_PIN_HEADER] = versionPin;
   addTraceHeaders(headers, message);
-  return { ...headers, ...extra };
+  return extra === undefined ? headers : Object.assign(headers, extra);
 }

@@ -24,5 +24,10 @@ export function deadlineFromHeaders(headers: Record<string, string>, receivedAt:
 
 /** Headers to send so that the next hop knows the remaining budget. */
 export function timeoutHeader(deadline: number, now = Date.now()): Record<string, string> {
-  return { [TIMEOUT_HEADER]: String(Math.max(0, Math.floor(deadline - now))) };
+  return { [TIMEOUT_HEADER]: remainingMsText(deadline, now) };
+}
+
+/** The value of the budget header: whole milliseconds left until `deadline`, at least 0. */
+export function remainingMsText(deadline: number, now = Date.now()): string {
+  return String(Math.max(0, Math.floor(deadline - now)));
 }

@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { ProtocolError } from '../../errors/protocol.error';
 import { isStatusCode, statusCodeFromNumber } from '../../errors/status-code';
 import { fromErrorObject } from '../../errors/to-protocol-error.util';
@@ -10,9 +10,10 @@ const NOT_SENT_STATUS = /^(?:\w+: )?(?:No connection established|No addresses re
 
 /**
  * A grpc-js status as a `ProtocolError`: the `x-orion-error` trailer when the server sent
- * one, else the numeric status with its details.
+ * one, else the numeric status with its details (without details, the message grpc-js
+ * would give its `ServiceError`: `14 UNAVAILABLE: `).
  */
-export function toGrpcClientError(error: grpc.ServiceError): ProtocolError {
+export function toGrpcClientError(error: Pick<grpc.StatusObject, 'code' | 'details'> & { metadata?: grpc.Metadata | null }): ProtocolError {
   const trailer = error.metadata?.get(GRPC_ERROR_TRAILER)[0];
   if (typeof trailer === 'string') {
     try {
@@ -23,7 +24,7 @@ export function toGrpcClientError(error: grpc.ServiceError): ProtocolError {
     }
   }
   const code = statusCodeFromNumber(error.code) ?? 'UNKNOWN';
-  const message = error.details || error.message;
+  const message = error.details || `${error.code} ${grpc.status[error.code]}: `;
   if (code === 'UNAVAILABLE' && NOT_SENT_STATUS.test(error.details ?? '')) return ProtocolError.unavailable(message, NOT_SENT_DETAILS);
   return new ProtocolError(code, message);
 }

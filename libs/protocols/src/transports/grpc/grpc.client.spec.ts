@@ -2,6 +2,7 @@
 // generated JsonMessage proto by hand (the codec of grpc-json-message.codec.ts).
 import { EventEmitter, once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { lastValueFrom } from 'rxjs';
 import { ProtocolError } from '../../errors/protocol.error';
 import { isNotSentError } from '../client-call.util';
 import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
@@ -22,11 +23,22 @@ async function startServer() {
   const server = new grpc.Server();
   const events = new EventEmitter();
   const metadata: grpc.Metadata[] = [];
-  server.addService({ Echo: method('/orion.Echo/Echo'), Hang: method('/orion.Echo/Hang') } as grpc.ServiceDefinition, {
+  /** Garbled: its reply is not a JsonMessage (field 1 announces more bytes than follow). */
+  const garbled = { ...method('/orion.Echo/Garbled'), responseSerialize: () => Buffer.from([0x0a, 0x05, 0x41]) };
+  const services = {
+    Echo: method('/orion.Echo/Echo'),
+    Hang: method('/orion.Echo/Hang'),
+    Fail: method('/orion.Echo/Fail'),
+    Garbled: garbled,
+  };
+  server.addService(services as grpc.ServiceDefinition, {
     Echo: (call: grpc.ServerUnaryCall<string, string>, callback: grpc.sendUnaryData<string>) => {
       metadata.push(call.metadata);
       callback(null, call.request === '"empty"' ? '' : call.request);
     },
+    Fail: (_call: grpc.ServerUnaryCall<string, string>, callback: grpc.sendUnaryData<string>) =>
+      callback({ code: grpc.status.PERMISSION_DENIED, details: 'not yours' }),
+    Garbled: (call: grpc.ServerUnaryCall<string, string>, callback: grpc.sendUnaryData<string>) => callback(null, call.request),
     Hang: (call: grpc.ServerUnaryCall<string, string>) => {
       events.emit('started', call.request);
       call.on('cancelled', () => events.emit('cancelled', call.request));
@@ -117,6 +129,28 @@ describe('GrpcClient.call', () => {
     const [invalid] = await call(client, 'echo', cyclic);
     expect(invalid?.code).toBe('INVALID_ARGUMENT');
     expect(served.metadata).toEqual([]);
+  });
+
+  it("should fail with the server's status, and with INTERNAL for a reply that is not a JsonMessage", async () => {
+    const [denied] = await call(client, 'Echo/Fail', {});
+    expect(denied).toBeInstanceOf(ProtocolError);
+    expect([denied?.code, denied?.message]).toEqual(['PERMISSION_DENIED', 'not yours']);
+    const [garbled, value] = await call(client, 'Echo/Garbled', {});
+    expect(value).toBeUndefined();
+    expect(garbled?.code).toBe('INTERNAL');
+    expect(garbled?.message).toMatch(/^Response message parsing error: JsonMessage: truncated field/);
+    // The channel still serves calls after both.
+    await expect(call(client, 'echo', 'after')).resolves.toEqual([undefined, 'after']);
+  });
+
+  it('should run send() on call(): the reply, then complete; unsubscribing cancels the call on the server', async () => {
+    await expect(lastValueFrom(client.send('echo', { n: 2 }))).resolves.toEqual({ n: 2 });
+    const started = once(served.events, 'started');
+    const subscription = client.send('Echo/Hang', 'hang-3').subscribe({ error: () => undefined });
+    await started;
+    const cancelled = once(served.events, 'cancelled');
+    subscription.unsubscribe();
+    expect(await cancelled).toEqual(['"hang-3"']);
   });
 
   it('should fail a call to a closed port as UNAVAILABLE, not sent', async () => {

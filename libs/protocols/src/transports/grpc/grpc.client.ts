@@ -12,10 +12,9 @@ import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders
 import { ClientStatus } from '../client-shell.util';
 import { CLIENT_CLOSED, CLIENT_CONNECT_FAILED, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, GRPC_UNKNOWN_METHOD } from '../client.messages';
 import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
-import { decodeJsonMessage, encodeJsonMessage } from './grpc-json-message.codec';
-import { toGrpcClientError } from './grpc-client-error.util';
-import { GrpcUnaryCalls, type GrpcUnaryCall } from './grpc-unary-calls.util';
-import { callMetadata, replyValue, requestJson } from './grpc-client-payload.util';
+import { encodeJsonMessage } from './grpc-json-message.codec';
+import { GrpcUnaryCalls, type GrpcChannelCall, type GrpcUnaryCall } from './grpc-unary-calls.util';
+import { callMetadata, requestJson } from './grpc-client-payload.util';
 import { joinPem, loadClientTls, type ClientTlsMaterial } from '../../tls/tls-material.util';
 
 const CLIENT_NAME = 'GrpcClient';
@@ -24,6 +23,8 @@ const MAX_CACHED_PATHS = 1024;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A pattern that names its method directly: `Service/Method`. */
 const SERVICE_METHOD = /^([A-Za-z_][A-Za-z0-9_]*)\/([A-Za-z_][A-Za-z0-9_]*)$/;
+/** The write context of every request message: no flags, no write callback (grpc-js only reads it). */
+const SEND_CONTEXT = Object.freeze({});
 
 /**
  * A Nest `ClientProxy` for `GrpcServer` with the generated JSON proto: every pattern is a
@@ -54,6 +55,8 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   /** Every call in flight (`call()`, `send`, `emit`, `publish`), for `cancel` and `close`. */
   private readonly unary = new GrpcUnaryCalls();
   private client?: grpc.Client;
+  /** The client's channel, where calls are made (`Channel#createCall`). */
+  private channel?: grpc.ChannelInterface;
   private connection?: Promise<grpc.Client>;
 
   constructor(options: GrpcClientOptions) {
@@ -87,6 +90,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
       return Promise.reject(ProtocolError.invalidArgument(CLIENT_CONNECT_FAILED(CLIENT_NAME, this.url, (error as Error).message)));
     }
     this.client = client;
+    this.channel = client.getChannel();
     this.connection = Promise.resolve(client);
     this._status$.next(ClientStatus.CONNECTED);
     return this.connection;
@@ -96,6 +100,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   close(): void {
     const client = this.client;
     this.client = undefined;
+    this.channel = undefined;
     this.connection = undefined;
     this.unary.failAll(ProtocolError.unavailable(CLIENT_CLOSED(CLIENT_NAME)));
     if (!client) return;
@@ -119,7 +124,7 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
     const headers = outgoingHeaders(deadline, options?.headers);
     const call = this.unary.add(done);
-    if (this.client) this.startUnary(call, pattern, data, headers, deadline);
+    if (this.channel) this.startUnary(call, pattern, data, headers, deadline);
     else
       this.connect().then(
         () => this.startUnary(call, pattern, data, headers, deadline),
@@ -140,49 +145,41 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     deadline: number,
   ): void {
     if (call.isDone) return;
-    const client = this.client;
-    let path: string;
-    let json: string;
+    const channel = this.channel;
+    let handle: GrpcChannelCall;
+    let message: Buffer;
     let metadata: grpc.Metadata;
     try {
-      if (!client) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
-      path = this.methodPath(pattern);
-      json = requestJson(pattern, data);
+      if (!channel) throw ProtocolError.unavailable(CLIENT_NOT_CONNECTED(CLIENT_NAME), NOT_SENT_DETAILS);
+      const path = this.methodPath(pattern);
+      message = encodeJsonMessage(requestJson(pattern, data));
       metadata = callMetadata(headers, deadline);
+      handle = channel.createCall(path, deadline, undefined, null, undefined);
     } catch (error) {
       this.unary.settle(call, toClientError(error));
       return;
     }
-    call.handle = client.makeUnaryRequest<string, string>(
-      path,
-      encodeJsonMessage,
-      decodeJsonMessage,
-      json,
-      metadata,
-      { deadline },
-      (error, reply) => this.unaryReply(call, error, reply),
-    );
+    // The steps of `Client#makeUnaryRequest`, in its order, on the channel's call: no
+    // interceptors are configured, so its per-call wrappers would only pass things through.
+    call.handle = handle;
+    handle.start(metadata, call);
+    handle.startRead();
+    handle.sendMessageWithContext(SEND_CONTEXT, message);
+    handle.halfClose();
   }
 
-  private unaryReply(call: GrpcUnaryCall, error: grpc.ServiceError | null, reply: string | undefined): void {
-    if (call.isDone) return;
-    if (error) return void this.unary.settle(call, toGrpcClientError(error));
-    let value: unknown;
-    try {
-      value = replyValue(reply);
-    } catch (failure) {
-      return void this.unary.settle(call, failure as ProtocolError);
-    }
-    this.unary.settle(call, undefined, value);
-  }
-
-  /** Calls the method of `pattern` and emits its reply (`null` for none). */
-  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options: CallOptions = {}): Observable<TResult> {
-    return callByDeadline(CLIENT_NAME, pattern, options.timeoutMs, this.timeoutMs, (deadline) => {
-      const packet = withOutgoingHeaders(createPacket(this, pattern, data), deadline, options.headers);
-      return defer(() => this.connect()).pipe(
-        mergeMap(() => new Observable<TResult>((observer) => this.startCall(packet, deadline, this.createObserver(observer)))),
-      );
+  /**
+   * Calls the method of `pattern` and emits its reply (`null` for none): `call()` per
+   * subscription, cancelled on unsubscribe (as `TcpClient#send`).
+   */
+  override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
+    return new Observable<TResult>((subscriber) => {
+      const id = this.call(pattern, data, options, (error, value) => {
+        if (error !== undefined) return subscriber.error(error);
+        subscriber.next(value as TResult);
+        subscriber.complete();
+      });
+      return () => this.cancel(id);
     });
   }
 

@@ -113,10 +113,10 @@ describe('BalancedClientProxy with a preference of transports', () => {
     expect(stats('b')).toMatchObject({ protocol: 'tcp', protocols: ['tcp'], protocolSwitches: 0 });
   });
 
-  it('should show the protocols before the first call', async () => {
+  it('should show the protocols before the first call, and list only instances that serve one of them', async () => {
     await start({});
     expect(stats('a')).toMatchObject({ protocol: 'grpc', protocols: ['grpc', 'tcp'], picks: 0 });
-    expect(stats('c')).toMatchObject({ protocol: 'grpc', protocols: [] });
+    expect(client!.stats().instances.map((i) => i.id)).toEqual(['a', 'b']);
   });
 
   it('should answer over tcp when gRPC refuses, charging nothing and retrying nothing', async () => {
@@ -149,6 +149,7 @@ describe('BalancedClientProxy with a preference of transports', () => {
     expect(client!.stats().transport).toBe('tcp');
     expect(stats('a')).toEqual(expect.objectContaining({ protocol: 'tcp', protocolSwitches: 0 }));
     expect(stats('a')).not.toHaveProperty('protocols');
+    expect(client!.stats().instances.map((i) => i.id)).toEqual(['a', 'b']);
   });
 
   it('should keep gRPC stubs and HTTP routes to the single transport they speak', async () => {

@@ -145,12 +145,14 @@ export class ServiceBalancer implements BalancedMetricsSource {
   }
 
   stats(): BalancedClientStats {
+    // NOTE: an instance that serves none of the client's transports is not one of its instances.
+    const served = this.view.instances.filter((instance) => this.clients.endpointOf(instance) !== undefined);
     const stats: BalancedClientStats = {
       service: this.service,
       transport: this.transport,
       strategy: this.picker.strategy.name,
       isStale: this.view.isStale,
-      instances: this.view.instances.map((instance) => {
+      instances: served.map((instance) => {
         const isEjected = this.outliers.isEjected(instance.id);
         const ejections = this.outliers.ejections(instance.id);
         const slot = this.clients.find(instance.id);
@@ -171,7 +173,7 @@ export class ServiceBalancer implements BalancedMetricsSource {
       retries: this.totals.retries,
       budgetExhausted: this.totals.budgetExhausted,
     };
-    this.view.instances.forEach(({ version }, i) => version && (stats.instances[i].version = version));
+    served.forEach(({ version }, i) => version && (stats.instances[i].version = version));
     const versions = this.picker.subsets();
     if (versions !== undefined) stats.versions = versions;
     return stats;

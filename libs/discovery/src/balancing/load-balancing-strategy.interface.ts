@@ -55,6 +55,13 @@ export interface CallOutcome {
    * says nothing about the instance.
    */
   readonly isCallerSide?: boolean;
+  /**
+   * The attempt started before the client had a connection to the instance (one of the first
+   * calls of a new per-instance client), so `latencyMs` includes connection set-up (TCP or TLS
+   * handshake, HTTP/2 or WebSocket upgrade, MQTT subscribe). `p2c-ewma` takes such an answer
+   * as proof the instance answers, not as its latency. Unset: a latency sample like any other.
+   */
+  readonly isColdStart?: boolean;
 }
 
 /**

@@ -15,7 +15,8 @@ export interface P2cEwmaStrategyOptions {
   decayMs?: number;
   /**
    * Time constant (ms) with which answers faster than the estimate bring it down: a spike on a
-   * fast instance is forgotten this fast, a slow instance only by `decayMs`. Default `decayMs / 10`.
+   * fast instance is forgotten this fast (and halves with each faster answer), a slow instance
+   * only by `decayMs`. Default `decayMs / 10`.
    */
   recoveryMs?: number;
   /** Latency sample (ms) a failed call counts as, at least. Default 5 × estimate, in [1 ms, 60 s]. */
@@ -33,7 +34,8 @@ interface Positions {
  * candidates and takes the cheaper, cost = latency estimate × (in-flight + 1). Failures count
  * as slow samples, so an instance that fails fast repels traffic instead of attracting it. A
  * new instance starts at the median estimate of the known ones (or unmeasured, with one probe
- * at a time, when none is known). O(1) per pick and allocation-free: estimates live in typed
+ * at a time, when none is known); an answer that waited for the connection to be set up
+ * (`CallOutcome.isColdStart`) is no sample. O(1) per pick and allocation-free: estimates live in typed
  * arrays (`PeakEwmaTable`), read by candidate position through a per-list index built once
  * per membership change; the default generator is an integer xorshift; and a pick reads no
  * clock (it decays estimates to the time of the last answer: the clock is read once per
@@ -79,11 +81,14 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
     this.table.addInFlight(slot, 1);
   }
 
-  onResult(instance: ServiceInstance, { ok, latencyMs, isCallerSide }: CallOutcome): void {
+  onResult(instance: ServiceInstance, { ok, latencyMs, isCallerSide, isColdStart }: CallOutcome): void {
     const slot = this.table.slotOf(instance.id);
     if (slot < 0) return;
     this.table.addInFlight(slot, -1);
-    if (isCallerSide === true) return;
+    // NOTE: an answer that waited for the connection to be set up is not the instance's latency
+    // (a first connection under load took 200-600 ms against 10-50 ms per call): the instance
+    // keeps its estimate (the neutral one when it joined), or stays unmeasured and is probed again.
+    if (isCallerSide === true || (ok && isColdStart === true)) return;
     const now = this.now();
     this.table.setPickTime(now);
     const current = Math.max(this.table.valueAt(slot, now), this.neutralMs, 1);

@@ -28,6 +28,39 @@ describe(PeakEwmaTable, () => {
     expect(slow.table.valueAt(slow.slot, later)).toBeGreaterThan(14);
   });
 
+  it('should halve a spike with each answer that does not renew it, with no time passing', () => {
+    const table = new PeakEwmaTable(DECAY_MS, RECOVERY_MS);
+    const slot = table.ensure('x', 0, 0);
+    for (let i = 0; i < 10; i++) table.observe(slot, 1, 0);
+    table.observe(slot, 201, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo(201, 5);
+    table.observe(slot, 1, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo(101, 5);
+    for (let i = 0; i < 7; i++) table.observe(slot, 1, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo(1 + 200 / 2 ** 8, 5);
+  });
+
+  it('should keep the estimate at least the last answer while the baseline catches up', () => {
+    // An instance that turns slow: 1 ms, then 21 ms answers in the same instant.
+    const { table, slot } = fed([...Array<number>(10).fill(1)]);
+    for (let i = 0; i < 20; i++) {
+      table.observe(slot, 21, 9);
+      expect(table.valueAt(slot, 9)).toBeGreaterThanOrEqual(21);
+    }
+  });
+
+  it('should move the baseline at least 1/8 of the way per answer (a running mean before that)', () => {
+    const table = new PeakEwmaTable(DECAY_MS, RECOVERY_MS);
+    const slot = table.ensure('x', 0, 0);
+    table.observe(slot, 100, 0);
+    table.observe(slot, 10, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo(55, 5);
+    for (let i = 0; i < 6; i++) table.observe(slot, 10, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo((100 + 7 * 10) / 8, 5);
+    table.observe(slot, 10, 0);
+    expect(table.valueAt(slot, 0)).toBeCloseTo(((100 + 7 * 10) / 8) * (7 / 8) + 10 / 8, 5);
+  });
+
   it('should forget a slow instance only with the decay time', () => {
     const { table, slot } = fed(Array<number>(100).fill(21));
     expect(table.valueAt(slot, 99 + DECAY_MS)).toBeCloseTo(21 * Math.exp(-1), 3);

@@ -8,6 +8,14 @@ const EXCESS = 1;
 const STAMP = 2;
 const IN_FLIGHT = 3;
 
+/**
+ * The baseline moves at least `1 / SAMPLE_WINDOW` of the way to each sample (a running mean
+ * over the first samples): time alone moves it too slowly within a burst.
+ */
+const SAMPLE_WINDOW = 8;
+/** Share of the peak's excess left after each answer that does not raise it. */
+const EXCESS_KEEP = 0.5;
+
 /** Offsets in `times`. */
 const PICK_TIME = 0;
 const NEUTRAL = 1;
@@ -21,9 +29,11 @@ const COST_A = 3;
  * two parts:
  *
  * - a baseline, the EWMA of the samples, blended with weight `1 - exp(-elapsed / recoveryMs)`
- *   so it tracks wall-clock time, not request count;
+ *   so it tracks wall-clock time, but at least `1 / SAMPLE_WINDOW` per sample (a running mean
+ *   over the first ones), so a burst of answers moves it even when little time passes;
  * - a peak: a sample above the estimate is taken at once (a slowdown repels traffic on its
- *   first slow answer), then fades back to the baseline with `recoveryMs`.
+ *   first slow answer), then fades back to the baseline with `recoveryMs`, and halves with
+ *   every answer that does not renew it.
  *
  * Reads also decay the whole estimate toward 0 with `decayMs`, so an instance that stopped
  * getting traffic because it was slow is eventually probed again.
@@ -50,6 +60,8 @@ export class PeakEwmaTable {
   private capacity = 0;
   /** `STRIDE` cells per slot: baseline, excess (how far the last peak stood above the baseline at the stamp), stamp, in-flight. */
   private cells: Float64Array = new Float64Array(0);
+  /** Samples in each slot's baseline, up to `SAMPLE_WINDOW` (apart from `cells`: a pick never reads it). */
+  private samples: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly decayMs: number,
@@ -72,6 +84,7 @@ export class PeakEwmaTable {
     this.cells[at + EXCESS] = 0;
     this.cells[at + STAMP] = now;
     this.cells[at + IN_FLIGHT] = 0;
+    this.samples[slot] = 0;
     this.generation++;
     return slot;
   }
@@ -145,13 +158,30 @@ export class PeakEwmaTable {
     const sample = Math.max(sampleMs, 1e-3);
     const at = slot * STRIDE;
     const base = this.cells[at + BASE];
+    const count = this.samples[slot];
     const excess = this.excessAt(at, now);
-    const w = base === 0 ? 0 : Math.exp(-Math.max(0, now - this.cells[at + STAMP]) / this.recoveryMs);
-    const nextBase = base * w + sample * (1 - w);
+    let nextBase = sample;
+    let nextExcess = 0;
+    if (count > 0) {
+      const byTime = Math.exp(-Math.max(0, now - this.cells[at + STAMP]) / this.recoveryMs);
+      if (sample > base + excess) {
+        // A peak: the estimate jumps to it at once; the baseline moves only with time, so one
+        // spike does not stay in it.
+        nextBase = base * byTime + sample * (1 - byTime);
+        nextExcess = sample - nextBase;
+      } else {
+        // The weight kept: by elapsed time, but at most n / (n + 1) (a running mean), then (W - 1) / W.
+        const byCount = 1 - 1 / (count + 1);
+        const w = byTime < byCount ? byTime : byCount;
+        nextBase = base * w + sample * (1 - w);
+        // The peak halves, yet the estimate stays at least this answer.
+        nextExcess = Math.max(excess * EXCESS_KEEP, sample - nextBase, 0);
+      }
+    }
     this.cells[at + BASE] = nextBase;
-    // A slower answer than the estimate is taken at once; a faster one lets the peak fade on.
-    this.cells[at + EXCESS] = sample > base + excess ? sample - nextBase : excess;
+    this.cells[at + EXCESS] = nextExcess;
     this.cells[at + STAMP] = now;
+    if (count < SAMPLE_WINDOW - 1) this.samples[slot] = count + 1;
   }
 
   /** Writes the cost of `slot` at the pick time into `times[out]`. */
@@ -187,6 +217,9 @@ export class PeakEwmaTable {
       const cells = new Float64Array(Math.max(8, slot * 2) * STRIDE);
       cells.set(this.cells);
       this.cells = cells;
+      const samples = new Uint8Array(cells.length / STRIDE);
+      samples.set(this.samples);
+      this.samples = samples;
     }
     this.capacity++;
     return slot;

@@ -11,11 +11,10 @@
 //
 // PIN=1 pins this process to CPU 0 and the server to CPU 1 (taskset), so that the two never
 // share a core and never swap: at c=1 the unpinned figures are bimodal (placement per round).
-import { execFileSync } from 'node:child_process';
 import { ClientTCP } from '@nestjs/microservices';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { TcpClient } from '@orion/protocols';
-import { BenchChild } from './lib/children';
+import { BenchChild, pinToCpu } from './lib/children';
 import { processCpuUs } from './lib/cpu';
 import { NoDelayJsonSocket } from './lib/nest-nodelay-socket';
 import { balancedClient, FileRegistryDir, startOrionInstance } from './lib/orion';
@@ -28,10 +27,6 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 interface Sender {
   send(pattern: string, data: unknown): Observable<unknown>;
-}
-
-function pin(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
 async function run(client: Sender, calls: number): Promise<void> {
@@ -78,8 +73,8 @@ async function main(): Promise<void> {
     );
   }
   if (process.env.PIN === '1') {
-    pin(process.pid, 0);
-    pin(serverPid, 1);
+    pinToCpu(process.pid, 0);
+    pinToCpu(serverPid, 1);
   }
   const balanced = await balancedClient(registry.registry, { transport: 'tcp', metrics: false }, 1);
   const balancedMetrics = await balancedClient(registry.registry, { transport: 'tcp' }, 1);

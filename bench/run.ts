@@ -9,6 +9,8 @@
 //   --json       print the results as one JSON document on stdout (tables go to stderr) and
 //                write it to bench/results/latest.json (or --out <file>)
 //   --list       print the scenario names
+//   --pin        pin the scenario's process to CPU 0 and its servers to CPU 1 (taskset), so a
+//                client and its server never share a core nor swap cores between rounds
 //
 // Exit code 1 when a scenario failed to run; goals that are not met do not fail the run.
 import { spawn } from 'node:child_process';
@@ -25,21 +27,23 @@ interface Args {
   names: string[];
   isJson: boolean;
   isSmoke: boolean;
+  isPinned: boolean;
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { names: [], isJson: false, isSmoke: false, out: join(ROOT, 'bench/results/latest.json') };
+  const args: Args = { names: [], isJson: false, isSmoke: false, isPinned: false, out: join(ROOT, 'bench/results/latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') args.isJson = true;
     else if (arg === '--smoke') args.isSmoke = true;
+    else if (arg === '--pin') args.isPinned = true;
     else if (arg === '--out') args.out = resolve(argv[++i] ?? '');
     else if (arg === '--list') {
       for (const s of SCENARIOS) console.log(`${s.name.padEnd(16)} ${s.title}`);
       process.exit(0);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [scenario...] [--smoke] [--json] [--out file] [--list]');
+      console.log('usage: npm run bench -- [scenario...] [--smoke] [--json] [--out file] [--pin] [--list]');
       console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
       process.exit(0);
     } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
@@ -71,7 +75,12 @@ async function runScenario(
   const child = spawn(
     process.execPath,
     ['--expose-gc', ...nodeFlags, '-r', REGISTER_TS, join(ROOT, 'bench/lib/worker.ts'), name, ...(args.isSmoke ? ['--smoke'] : [])],
-    { cwd: ROOT, env: { ...process.env, BENCH_RESULT_FILE: resultFile }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_RESULT_FILE: resultFile, ...(args.isPinned ? { BENCH_PIN: '1' } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
   );
   const killGroup = () => {
     try {

@@ -1,7 +1,7 @@
 // Server processes of a benchmark: TypeScript run through test/harness/register-ts.js,
 // reporting JSON lines on stdout ({"event":"ready",...}). Every child started here is
 // SIGKILLed when this process exits, whatever the reason, so no run leaves servers behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -27,6 +27,14 @@ function hookExit(): void {
 /** SIGKILLs every child still running (also called on exit). */
 export function killAllChildren(): void {
   for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Pins every thread of process `pid` to CPU `cpu` (`npm run bench -- --pin`: the scenario's
+ * process on CPU 0, its servers on CPU 1). Threads started later inherit the mask.
+ */
+export function pinToCpu(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
 /** Tracks a process started elsewhere so it is killed on exit too. */
@@ -78,6 +86,7 @@ export class BenchChild {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     track(child);
+    if (process.env.BENCH_PIN === '1') pinToCpu(child.pid!, 1);
     const app = new BenchChild(name, child);
     try {
       await app.waitFor((e) => e.event === 'ready', timeoutMs);

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { SCENARIOS } from '../scenarios';
-import { killAllChildren } from './children';
+import { killAllChildren, pinToCpu } from './children';
 
 // Clients log reconnects and ejections through Nest's logger; scenarios count failures
 // themselves, so keep the tables readable (BENCH_VERBOSE=1 shows the logs).
@@ -16,6 +16,7 @@ if (!process.env.BENCH_VERBOSE) Logger.overrideLogger(false);
 
 async function main(): Promise<void> {
   const [name, ...flags] = process.argv.slice(2);
+  if (process.env.BENCH_PIN === '1') pinToCpu(process.pid, 0);
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (!scenario) throw new Error(`unknown scenario '${name}'`);
   const output = await scenario.run({ isSmoke: flags.includes('--smoke'), log: (line = '') => process.stdout.write(line + '\n') });

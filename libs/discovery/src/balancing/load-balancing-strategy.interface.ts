@@ -58,8 +58,9 @@ export interface CallOutcome {
   /**
    * The attempt started before the client had a connection to the instance (one of the first
    * calls of a new per-instance client), so `latencyMs` includes connection set-up (TCP or TLS
-   * handshake, HTTP/2 or WebSocket upgrade, MQTT subscribe). `p2c-ewma` takes such an answer
-   * as proof the instance answers, not as its latency. Unset: a latency sample like any other.
+   * handshake, HTTP/2 or WebSocket upgrade, MQTT subscribe), and a failure may be the set-up's
+   * (an attempt timeout shorter than a handshake on a loaded host). `p2c-ewma` takes no sample
+   * from it. Unset: a result like any other.
    */
   readonly isColdStart?: boolean;
 }

@@ -293,15 +293,23 @@ describe(P2cEwmaStrategy, () => {
       expect(strategy.pick([a, b])).toBe(a);
     });
 
-    it('should count a cold failure as a failure', () => {
+    it('should take no sample from a cold failure, and a penalty from the next one', () => {
+      // Calls that waited for the same connection fail together (an attempt timeout shorter than a
+      // handshake on a loaded host): counted, the second was a 5x penalty on the first.
       const clock = { now: 0 };
       const strategy = new P2cEwmaStrategy({ random: () => 0, now: () => clock.now });
       const [a, b] = makeInstances(2);
-      answer(strategy, a, 10);
-      answer(strategy, b, 10);
-      strategy.onStart(a);
-      strategy.onResult(a, { ok: false, latencyMs: 1, error: 'unavailable', isColdStart: true });
+      answer(strategy, a, 3);
+      for (let i = 0; i < 2; i++) {
+        strategy.onStart(b);
+        strategy.onResult(b, { ok: false, latencyMs: 600, error: 'timeout', isColdStart: true });
+      }
+      // b is unmeasured: probed.
       expect(strategy.pick([a, b])).toBe(b);
+      strategy.onStart(b);
+      strategy.onResult(b, { ok: false, latencyMs: 0.1, error: 'unavailable' });
+      // At least 5 x 1 ms: more than a's 3 ms.
+      expect(strategy.pick([a, b])).toBe(a);
     });
 
     /**

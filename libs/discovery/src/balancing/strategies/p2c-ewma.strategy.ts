@@ -34,7 +34,7 @@ interface Positions {
  * candidates and takes the cheaper, cost = latency estimate × (in-flight + 1). Failures count
  * as slow samples, so an instance that fails fast repels traffic instead of attracting it. A
  * new instance starts at the median estimate of the known ones (or unmeasured, with one probe
- * at a time, when none is known); an answer that waited for the connection to be set up
+ * at a time, when none is known); a call that waited for the connection to be set up
  * (`CallOutcome.isColdStart`) is no sample. O(1) per pick and allocation-free: estimates live in typed
  * arrays (`PeakEwmaTable`), read by candidate position through a per-list index built once
  * per membership change; the default generator is an integer xorshift; and a pick reads no
@@ -85,10 +85,12 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
     const slot = this.table.slotOf(instance.id);
     if (slot < 0) return;
     this.table.addInFlight(slot, -1);
-    // NOTE: an answer that waited for the connection to be set up is not the instance's latency
-    // (a first connection under load took 200-600 ms against 10-50 ms per call): the instance
-    // keeps its estimate (the neutral one when it joined), or stays unmeasured and is probed again.
-    if (isCallerSide === true || (ok && isColdStart === true)) return;
+    // NOTE: a call that waited for the connection to be set up tells nothing of the instance's
+    // latency (a first connection under load took 200-600 ms against 10-50 ms per call), nor,
+    // when it failed, more than the calls that waited with it and the next call will: the
+    // instance keeps its estimate (the neutral one when it joined), or stays unmeasured and is
+    // probed again. The outlier detector still counts its failures.
+    if (isCallerSide === true || isColdStart === true) return;
     const now = this.now();
     this.table.setPickTime(now);
     const current = Math.max(this.table.valueAt(slot, now), this.neutralMs, 1);

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { TIMEOUT_HEADER } from '../../protocols.constants';
 import { ProtocolError } from '../../errors/protocol.error';
-import { timeoutHeader } from '../../utils/headers.util';
+import { remainingMsText } from '../../utils/headers.util';
 import { CLIENT_NOT_SERIALIZABLE, CLIENT_REPLY_NOT_JSON } from '../client.messages';
 
 /** Shared by every call's metadata (grpc-js only reads it; `clone()` shares it too). */
@@ -31,7 +31,7 @@ export function callMetadata(headers: Record<string, unknown> | undefined, deadl
       throw ProtocolError.invalidArgument(`header '${name}' is not valid gRPC metadata`);
     }
   }
-  metadata.set(TIMEOUT_HEADER, timeoutHeader(deadline)[TIMEOUT_HEADER]);
+  metadata.set(TIMEOUT_HEADER, remainingMsText(deadline));
   return metadata;
 }
 

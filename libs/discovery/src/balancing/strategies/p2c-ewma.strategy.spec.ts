@@ -276,20 +276,33 @@ describe(P2cEwmaStrategy, () => {
       expect(strategy.pick([known[1], fresh])).toBe(fresh);
     });
 
-    it('should keep probing an instance whose only answers were cold when nothing was known', () => {
+    it('should leave an instance whose answers were all cold unmeasured, at the estimate of the first answer', () => {
       const clock = { now: 0 };
       const strategy = new P2cEwmaStrategy({ random: () => 0, now: () => clock.now });
       const [a, b] = makeInstances(2);
-      answer(strategy, a, 3);
+      // The first answer (4 ms) is the neutral estimate; a's own estimate goes on to 3 ms.
+      answer(strategy, a, 4);
+      answer(strategy, a, 2);
       answer(strategy, b, 400, true);
-      // b is still unmeasured: idle, it costs nothing and gets the next call (its probe)...
+      expect(strategy.pick([a, b])).toBe(a);
+      strategy.onStart(a);
+      strategy.onStart(a);
+      // a: 3 × 3, b: 4 × 1, then 4 × 2: b gets a second call while its first is in flight.
       expect(strategy.pick([a, b])).toBe(b);
       strategy.onStart(b);
-      // ...one at a time.
-      expect(strategy.pick([a, b])).toBe(a);
+      expect(strategy.pick([a, b])).toBe(b);
       strategy.onResult(b, { ok: true, latencyMs: 2 });
       expect(strategy.pick([a, b])).toBe(b);
-      answer(strategy, b, 4);
+    });
+
+    it('should send one probe at a time to an instance whose answers were all cold when nothing answered yet', () => {
+      const clock = { now: 0 };
+      const strategy = new P2cEwmaStrategy({ random: () => 0, now: () => clock.now });
+      const [a, b] = makeInstances(2);
+      answer(strategy, a, 400, true);
+      strategy.onStart(a);
+      expect(strategy.pick([a, b])).toBe(b);
+      strategy.onStart(b);
       expect(strategy.pick([a, b])).toBe(a);
     });
 
@@ -300,15 +313,16 @@ describe(P2cEwmaStrategy, () => {
       const strategy = new P2cEwmaStrategy({ random: () => 0, now: () => clock.now });
       const [a, b] = makeInstances(2);
       answer(strategy, a, 3);
+      answer(strategy, a, 5);
       for (let i = 0; i < 2; i++) {
         strategy.onStart(b);
         strategy.onResult(b, { ok: false, latencyMs: 600, error: 'timeout', isColdStart: true });
       }
-      // b is unmeasured: probed.
+      // b is unmeasured, at the neutral 3 ms: below a's 5 ms.
       expect(strategy.pick([a, b])).toBe(b);
       strategy.onStart(b);
       strategy.onResult(b, { ok: false, latencyMs: 0.1, error: 'unavailable' });
-      // At least 5 x 1 ms: more than a's 3 ms.
+      // At least 5 × 3 ms.
       expect(strategy.pick([a, b])).toBe(a);
     });
 

@@ -98,6 +98,14 @@ export class P2cEwmaStrategy implements LoadBalancingStrategy {
       this.options.failurePenaltyMs ??
       Math.min(defaults.P2C_EWMA_FAILURE_PENALTY_FACTOR * current, defaults.P2C_EWMA_MAX_FAILURE_PENALTY_MS);
     this.table.observe(slot, ok ? latencyMs : Math.max(latencyMs, penalty), now);
+    // NOTE: at a cold start the first answer is the neutral estimate (until the next membership
+    // change): an instance whose connection is still being set up then gets calls that wait on it
+    // instead of none (one probe at a time left it 0-1 of 60 calls when its WebSocket opened
+    // after the burst's first 40 ms).
+    if (ok && this.neutralMs === 0) {
+      this.neutralMs = this.table.valueAt(slot, now);
+      this.table.setNeutral(this.neutralMs);
+    }
   }
 
   onMembershipChange(instances: readonly ServiceInstance[]): void {

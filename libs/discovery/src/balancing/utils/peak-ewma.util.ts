@@ -128,8 +128,9 @@ export class PeakEwmaTable {
 
   /**
    * Whether slot `b` costs less than slot `a` at the pick time (`setPickTime`), cost =
-   * estimate × (in-flight + 1); a slot of -1 (never started) costs the neutral estimate; an
-   * unmeasured slot with a probe in flight costs `PROBE_COST` (wait for its answer).
+   * estimate × (in-flight + 1); a slot of -1 (never started) costs the neutral estimate, an
+   * unmeasured slot the neutral estimate × (in-flight + 1), or, while no neutral estimate is
+   * known, 0 when idle and `PROBE_COST` with a probe in flight (wait for its answer).
    *
    * NOTE: integers in, a boolean out, and the two costs pass through `times`, never as a
    * return value: a double passed to or returned from a call TurboFan did not inline is a
@@ -195,8 +196,10 @@ export class PeakEwmaTable {
     const at = slot * STRIDE;
     const inFlight = cells[at + IN_FLIGHT];
     const base = cells[at + BASE];
-    if (base <= 0 && inFlight > 0) {
-      times[out] = PROBE_COST + inFlight;
+    if (base <= 0) {
+      // Unmeasured: at the neutral estimate once one is known, else one probe at a time.
+      const neutral = times[NEUTRAL];
+      times[out] = neutral > 0 ? neutral * (inFlight + 1) : inFlight > 0 ? PROBE_COST + inFlight : 0;
       return;
     }
     const excess = cells[at + EXCESS];

@@ -52,6 +52,8 @@ export class BalancedCall implements Unsubscribable {
   /** Its slot; undefined when no attempt is in flight (a late callback is then ignored). */
   private slot: InstanceSlot | undefined;
   private attemptStartedAt = 0;
+  /** It started before its instance's client had a result: it waited for the connection (`CallOutcome.isColdStart`). */
+  private isAttemptCold = false;
   private span: Span | undefined;
   /** Its timeout is the inbound deadline: a DEADLINE_EXCEEDED is the caller's, not the instance's. */
   private isAttemptCutByCaller = false;
@@ -235,6 +237,7 @@ export class BalancedCall implements Unsubscribable {
     this.isAttemptCutByCaller = isCutByCaller;
     this.attemptId = -1;
     this.subscription = undefined;
+    this.isAttemptCold = slot.successes + slot.failures === 0;
     this.attemptStartedAt = performance.now();
     // Undefined (nothing allocated) without an OpenTelemetry SDK: see attempt-tracing.ts.
     const span = startAttemptSpan(
@@ -295,7 +298,7 @@ export class BalancedCall implements Unsubscribable {
     this.span = undefined;
     this.resume = undefined;
     this.subscription = undefined;
-    this.balancer.end(slot, end, performance.now() - this.attemptStartedAt, error);
+    this.balancer.end(slot, end, performance.now() - this.attemptStartedAt, error, this.isAttemptCold);
     if (span !== undefined) endAttemptSpan(span, end, error);
     if (resume !== undefined) return resume(error, value);
     // The first attempt of `start`: a reply ends the call; a failure goes on in the retry loop.

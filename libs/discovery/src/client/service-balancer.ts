@@ -127,15 +127,18 @@ export class ServiceBalancer implements BalancedMetricsSource {
     return slot;
   }
 
-  /** Books the end of an attempt begun with `begin`. */
-  end(slot: InstanceSlot, end: AttemptEnd, latencyMs: number, error: ProtocolError | undefined): void {
+  /** Books the end of an attempt begun with `begin`; `isColdStart`: see `CallOutcome.isColdStart`. */
+  end(slot: InstanceSlot, end: AttemptEnd, latencyMs: number, error: ProtocolError | undefined, isColdStart = false): void {
     this.clients.release(slot);
     if (end === 'caller') {
       this.picker.recordResult(slot.instance, CALLER_SIDE);
       return;
     }
     const isServed = end === 'served';
-    this.picker.recordResult(slot.instance, isServed ? { ok: true, latencyMs } : { ok: false, latencyMs, error: errorKind(error!) });
+    this.picker.recordResult(
+      slot.instance,
+      isServed ? { ok: true, latencyMs, isColdStart } : { ok: false, latencyMs, error: errorKind(error!), isColdStart },
+    );
     slot.record(latencyMs, isServed, error?.code, CLIENT_LATENCY_BUCKETS);
     if (isServed) return this.outliers.success(slot.id);
     if (slot.isRetired || !this.outliers.failure(slot.id, this.view.instances.length)) return;

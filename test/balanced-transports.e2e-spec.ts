@@ -110,14 +110,12 @@ describe.each(TRANSPORTS)('balanced client over %s with three real instances', (
   });
 
   it('should send traffic to all three instances', async () => {
-    const { answered, failures } = await burst(client, 120, 6);
+    const { answered, failures } = await burst(client, 60, 6);
     expect(failures).toEqual([]);
-    // Every instance is seen and called. p2c-ewma (the default) weighs latency, so on a loaded
-    // machine an instance the scheduler happens to delay gets a small share: exact shares are
-    // the strategy specs' job, this checks that discovery hands the client all three. (The
-    // older "> 5 of 60 each" failed in 2 of 3 runs at load 8-11: one instance got 0, then 1.)
     const ids = running().map((a) => a.ready.instanceId);
-    for (const id of ids) expect(answered.filter((a) => a === id).length).toBeGreaterThan(0);
+    if (process.env.DEBUG_STATS)
+      console.log(transport, 'all three', JSON.stringify(ids.map((id) => answered.filter((a) => a === id).length)));
+    for (const id of ids) expect(answered.filter((a) => a === id).length).toBeGreaterThan(5);
   });
 
   it('should lose no idempotent call when an instance is killed with SIGKILL mid-burst', async () => {
@@ -137,17 +135,9 @@ describe.each(TRANSPORTS)('balanced client over %s with three real instances', (
     await victim.exited;
   });
 
-  // NOTE: 50 ms, not the bench's 20 ms. On a loaded 2-core machine every instance of the
-  // heavier transports answers in 10-50 ms at 8 concurrent calls (TCP: ~1-2 ms), so +20 ms is
-  // only a 1.5-2x gap and p2c's in-flight factor rightly gives the slow instance a real share.
-  // Measured with 20 ms and no warm-up, 3 runs at load 8-11: HTTP (node:http client) 10-17 %,
-  // but UDP 33 % and MQTT 28 % in one run. The share at 20 ms is measured by
-  // `npm run bench -- slow-instance`.
-  it('should send clearly less traffic to an instance slowed by 50 ms (p2c-ewma)', async () => {
-    const slow = await startNode({ SLOW_MS: '50' });
+  it('should send clearly less traffic to an instance slowed by 20 ms (p2c-ewma)', async () => {
+    const slow = await startNode({ SLOW_MS: '20' });
     await waitForInstances(3);
-    // Warm-up: let the latency estimates see the new instance before measuring.
-    expect((await burst(client, 90, 8)).failures).toEqual([]);
     const { answered, failures } = await burst(client, 300, 8);
     expect(failures).toEqual([]);
     const share = answered.filter((id) => id === slow.ready.instanceId).length / answered.length;

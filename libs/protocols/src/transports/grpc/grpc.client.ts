@@ -117,8 +117,8 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
   /**
    * The promise-free fast path of the balanced clients: calls `done` once with the reply or a
    * `ProtocolError`; returns an id for `cancel`. The deadline is grpc-js's own (no timer here).
-   * One plain object per call in a table (`GrpcUnaryCalls`), one grpc-js callback, the reply
-   * decoded straight to the value: no packets, no per-call cancel closures.
+   * One object per call (`GrpcUnaryCall`, in the `GrpcUnaryCalls` table) that is also the
+   * listener of the channel's call; the reply decoded straight to the value.
    */
   call(pattern: string, data: unknown, options: CallOptions | undefined, done: CallCallback): number {
     const deadline = outgoingDeadline(resolveClientTimeout(CLIENT_NAME, options?.timeoutMs, this.timeoutMs));
@@ -193,7 +193,11 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
     );
   }
 
-  /** Builds the grpc-js client; the seam for tests and for TLS credentials or channel options. */
+  /**
+   * Builds the grpc-js client; the seam for tests and for TLS credentials or channel options.
+   * Calls are made on its channel (`getChannel().createCall`), so client-level interceptors
+   * and a `callInvocationTransformer` given here are not applied.
+   */
   protected createClient(url: string): grpc.Client {
     const tls = this.tls;
     const credentials = tls

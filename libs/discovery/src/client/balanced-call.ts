@@ -116,8 +116,16 @@ export class BalancedCall implements Unsubscribable {
     if (this.pinError !== undefined) return this.finish(this.pinError);
     if (balancer.isReady && this.request.isPlainSend && remaining > 0) {
       const instance = balancer.picker.pick(this.isContextFree ? undefined : this);
-      if (instance !== undefined && balancer.clients.get(instance).client.call !== undefined) {
+      if (instance !== undefined) {
         this.book();
+        if (balancer.clients.get(instance).client.call === undefined) {
+          // NOTE: the pick is used, not made again: a pick moves a round-robin or weighted schedule.
+          this.loop(1, undefined, false, instance).then(
+            (reply) => this.finish(undefined, reply),
+            (error: unknown) => this.finish(error),
+          );
+          return;
+        }
         this.firstId = instance.id;
         const attemptMs = Math.min(remaining, this.retry.attemptTimeoutMs ?? remaining);
         this.wasFirstWholeBudget = attemptMs === remaining;
@@ -151,8 +159,16 @@ export class BalancedCall implements Unsubscribable {
     sink.complete();
   }
 
-  /** Attempts from `attempt` on; `failure`: how attempt `attempt - 1` failed, if it did. */
-  private async loop(attempt: number, failure: ProtocolError | undefined, wasWholeBudget: boolean): Promise<unknown> {
+  /**
+   * Attempts from `attempt` on; `failure`: how attempt `attempt - 1` failed, if it did;
+   * `picked`: the instance of the first of them, when it was already picked.
+   */
+  private async loop(
+    attempt: number,
+    failure: ProtocolError | undefined,
+    wasWholeBudget: boolean,
+    picked?: ServiceInstance,
+  ): Promise<unknown> {
     const balancer = this.balancer;
     let lastError = failure === undefined ? undefined : await this.afterFailure(failure, attempt - 1, wasWholeBudget);
     for (; ; attempt++) {
@@ -160,7 +176,8 @@ export class BalancedCall implements Unsubscribable {
       const remaining = this.deadline - Date.now();
       if (remaining <= 0) throw lastError ?? ProtocolError.deadlineExceeded(`'${this.request.pattern}' ran out of time`);
       if (this.firstId !== undefined) this.tried ??= new Set([this.firstId]);
-      let instance = balancer.picker.pick(this.tried === undefined && this.isContextFree ? undefined : this);
+      let instance = picked ?? balancer.picker.pick(this.tried === undefined && this.isContextFree ? undefined : this);
+      picked = undefined;
       // An empty view (cold start, registry restarted empty) may fill within the deadline: wait for the next one.
       // NOTE: a pin matching none of a non-empty view fails at once: no silent wait, no fallback.
       while (

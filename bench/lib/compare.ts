@@ -1,6 +1,6 @@
 // Same-run comparison of several clients: for each concurrency, a warm-up per contender,
-// then `rounds` rounds in which every contender runs `roundMs` (the order rotates each
-// round), so a change in machine load hits all of them alike. req/s is the median over the
+// then `rounds` rounds in which every contender runs `roundMs` (in a seeded shuffled order
+// per round), so a change in machine load hits all of them alike. req/s is the median over the
 // rounds (completions inside each round's window only); latency percentiles are over all
 // samples of all rounds; CPU per request sums the CPU time of the client and of the
 // contender's server processes over all rounds, divided by the requests completed.
@@ -66,7 +66,32 @@ function accumulators(contenders: Contender[]): Map<string, Accumulator> {
   );
 }
 
-const rotated = <T>(items: T[], round: number): T[] => items.map((_c, i) => items[(i + round) % items.length]);
+/** Seed of the rounds' orders (`BENCH_SEED`, default 1); printed with every table. */
+export const ORDER_SEED = Number(process.env.BENCH_SEED ?? 1) >>> 0;
+
+/**
+ * The order of round `round`: a seeded shuffle. A rotation kept the cyclic order, so each
+ * contender always ran right after the same neighbour and inherited its after-effects (the
+ * first gRPC contender always followed a TCP one, and such rounds were 40 % dearer in CPU with
+ * or without the GC before them); shuffled, every contender follows each of the others.
+ */
+function roundOrder<T>(items: T[], round: number): T[] {
+  let state = (ORDER_SEED ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0;
+  const random = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = [...items];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -81,7 +106,7 @@ export async function compare(contenders: Contender[], options: CompareOptions):
     const acc = accumulators(contenders);
     if (options.warmupMs > 0) for (const c of contenders) await closedLoop({ concurrency, durationMs: options.warmupMs, call: c.call });
     for (let round = 0; round < options.rounds; round++) {
-      for (const c of rotated(contenders, round)) {
+      for (const c of roundOrder(contenders, round)) {
         const entry = acc.get(c.id)!;
         settleHeap();
         const before = entry.cpu.start();
@@ -108,7 +133,7 @@ export async function compare(contenders: Contender[], options: CompareOptions):
     }
     results[`c${concurrency}`] = byId;
     options.log(
-      `\nconcurrency ${concurrency} (req/s: median of ${options.rounds} rounds of ${options.roundMs} ms; latency over all rounds; CPU µs per request)`,
+      `\nconcurrency ${concurrency} (req/s: median of ${options.rounds} rounds of ${options.roundMs} ms, order seed ${ORDER_SEED}; latency over all rounds; CPU µs per request)`,
     );
     options.log(
       table(
@@ -181,7 +206,7 @@ export async function compareOpenLoop(
       ]),
     );
     for (let round = 0; round < options.rounds; round++) {
-      for (const c of rotated(contenders, round)) {
+      for (const c of roundOrder(contenders, round)) {
         const e = acc.get(c.id)!;
         settleHeap();
         const result = await openLoop({ rate, durationMs: options.roundMs, call: c.call });

@@ -3,8 +3,9 @@
 // but least-connections, O(log n) by design), the same with the per-call bookkeeping (pick +
 // recordStart + recordResult), the picker build time, and heap allocation per pick.
 //
-// Timing: per strategy, the three sizes are built and warmed up, then 7 rounds each time every
-// size once (the order rotating per round, a forced GC before each run); ns/pick is the CPU
+// Timing: per strategy, the three sizes are built and warmed up, then 9 rounds of 600,000 picks
+// each time every size once (the order rotating per round, a forced GC before each run;
+// rounds of 200,000 picks, ~20 ms, swung 2x with the GC threads' CPU); ns/pick is the CPU
 // time (process.cpuUsage) per pick, median over the rounds, so a load spike or a GC of earlier
 // garbage moves one round, not the figure.
 //
@@ -28,7 +29,7 @@ const STRATEGIES: BalancingStrategyName[] = ['p2c-ewma', 'round-robin', 'least-c
 /** O(log n) by design (a heap): measured and shown, not judged against the flatness goal. */
 const LOGARITHMIC = new Set<string>(['least-connections']);
 const SIZES = [10, 1000, 10_000];
-const ROUNDS = 7;
+const ROUNDS = 9;
 
 function instances(n: number): ServiceInstance[] {
   const now = Date.now();
@@ -171,7 +172,7 @@ export const pickCost: Scenario = {
   nodeFlags: ['--min-semi-space-size=64', '--max-semi-space-size=64'],
   async run(ctx: ScenarioContext) {
     const allocationPicks = ctx.isSmoke ? 10_000 : 500_000;
-    const timed = ctx.isSmoke ? 10_000 : 200_000;
+    const timed = ctx.isSmoke ? 10_000 : 600_000;
     const warmup = ctx.isSmoke ? 10_000 : 300_000;
     // Start times of every GC (forced ones included); those inside a loop window are counted.
     const gcTimes: number[] = [];

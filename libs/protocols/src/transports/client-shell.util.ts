@@ -1,3 +1,4 @@
+import { Observable } from 'rxjs';
 import { ProtocolError } from '../errors/protocol.error';
 import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
 
@@ -7,6 +8,21 @@ import { MAX_CALL_TIMEOUT_MS } from '../utils/deadline.util';
  * encoded, a client already closed).
  */
 export type CallCallback = (error: ProtocolError | undefined, value?: unknown) => void;
+
+/**
+ * `send()` of a client with a `call()` fast path: one call per subscription, its reply emitted
+ * and completed, the call cancelled on unsubscribe.
+ */
+export function observeCall<T>(call: (done: CallCallback) => number, cancel: (id: number) => void): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const id = call((error, value) => {
+      if (error !== undefined) return subscriber.error(error);
+      subscriber.next(value as T);
+      subscriber.complete();
+    });
+    return () => cancel(id);
+  });
+}
 
 /** The one status type of the Orion transport clients (`client.status`). */
 export { ClientStatus } from './client.events';

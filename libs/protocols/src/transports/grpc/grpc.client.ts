@@ -9,7 +9,7 @@ import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import type { CallCallback } from '../client-shell.util';
 import { createPacket } from '../nest-compat.util';
 import { callByDeadline, resolveClientTimeout, startEagerly, withOutgoingHeaders } from '../client-emit.util';
-import { ClientStatus } from '../client-shell.util';
+import { ClientStatus, observeCall } from '../client-shell.util';
 import { CLIENT_CLOSED, CLIENT_CONNECT_FAILED, CLIENT_INVALID_OPTION, CLIENT_NOT_CONNECTED, GRPC_UNKNOWN_METHOD } from '../client.messages';
 import type { GrpcClientMethod, GrpcClientOptions } from './grpc-client.options';
 import { encodeJsonMessage } from './grpc-json-message.codec';
@@ -173,14 +173,10 @@ export class GrpcClient extends ClientProxy<Record<never, Function>, ClientStatu
    * subscription, cancelled on unsubscribe (as `TcpClient#send`).
    */
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
-    return new Observable<TResult>((subscriber) => {
-      const id = this.call(pattern, data, options, (error, value) => {
-        if (error !== undefined) return subscriber.error(error);
-        subscriber.next(value as TResult);
-        subscriber.complete();
-      });
-      return () => this.cancel(id);
-    });
+    return observeCall<TResult>(
+      (done) => this.call(pattern, data, options, done),
+      (id) => this.cancel(id),
+    );
   }
 
   /** Calls the method of `pattern` and ignores its reply; completes once the handler ran. */

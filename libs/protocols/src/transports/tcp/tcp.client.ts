@@ -10,7 +10,7 @@ import { outgoingDeadline, outgoingHeaders } from '../../context/outgoing-header
 import { ProtocolError } from '../../errors/protocol.error';
 import { NOT_SENT_DETAILS, toClientError } from '../client-call.util';
 import { CLIENT_NOT_SERIALIZABLE } from '../client.messages';
-import { ClientStatus, ForwardedListeners, PendingCalls, type CallCallback } from '../client-shell.util';
+import { ClientStatus, ForwardedListeners, observeCall, PendingCalls, type CallCallback } from '../client-shell.util';
 import { clientTlsOptions, loadClientTls, type ClientTlsConnectOptions } from '../../tls/tls-material.util';
 import { tlsFailureMessage } from '../../tls/tls-failure.util';
 
@@ -91,14 +91,10 @@ export class TcpClient extends ClientProxy<Record<string, SocketListener>, Clien
   }
 
   override send<TResult = unknown, TInput = unknown>(pattern: string, data: TInput, options?: CallOptions): Observable<TResult> {
-    return new Observable<TResult>((subscriber) => {
-      const id = this.call(pattern, data, options, (error, value) => {
-        if (error !== undefined) return subscriber.error(error);
-        subscriber.next(value as TResult);
-        subscriber.complete();
-      });
-      return () => this.cancel(id);
-    });
+    return observeCall<TResult>(
+      (done) => this.call(pattern, data, options, done),
+      (id) => this.cancel(id),
+    );
   }
 
   /** Sends an event at once (hot); subscribe to learn when it was written, or why not. */

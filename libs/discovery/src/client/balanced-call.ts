@@ -120,10 +120,7 @@ export class BalancedCall implements Unsubscribable {
         this.book();
         if (balancer.clients.get(instance).client.call === undefined) {
           // NOTE: the pick is used, not made again: a pick moves a round-robin or weighted schedule.
-          this.loop(1, undefined, false, instance).then(
-            (reply) => this.finish(undefined, reply),
-            (error: unknown) => this.finish(error),
-          );
+          this.finishWith(this.loop(1, undefined, false, instance));
           return;
         }
         this.firstId = instance.id;
@@ -133,10 +130,7 @@ export class BalancedCall implements Unsubscribable {
         return;
       }
     }
-    this.run().then(
-      (reply) => this.finish(undefined, reply),
-      (error: unknown) => this.finish(error),
-    );
+    this.finishWith(this.run());
   }
 
   async run(): Promise<unknown> {
@@ -149,6 +143,14 @@ export class BalancedCall implements Unsubscribable {
   private book(): void {
     this.balancer.totals.requests++;
     this.balancer.budget.recordRequest();
+  }
+
+  /** Gives the sink what `outcome` settles with. */
+  private finishWith(outcome: Promise<unknown>): void {
+    outcome.then(
+      (reply) => this.finish(undefined, reply),
+      (error: unknown) => this.finish(error),
+    );
   }
 
   private finish(error: unknown, value?: unknown): void {
@@ -320,10 +322,7 @@ export class BalancedCall implements Unsubscribable {
     if (resume !== undefined) return resume(error, value);
     // The first attempt of `start`: a reply ends the call; a failure goes on in the retry loop.
     if (error === undefined) return this.finish(undefined, value);
-    this.loop(2, error, this.wasFirstWholeBudget).then(
-      (reply) => this.finish(undefined, reply),
-      (failure: unknown) => this.finish(failure),
-    );
+    this.finishWith(this.loop(2, error, this.wasFirstWholeBudget));
   }
 
   private waitForView(): Promise<void> {

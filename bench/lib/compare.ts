@@ -13,6 +13,7 @@
 // is collected in the NEXT contender's round and charged to it. The rotation keeps the
 // cyclic order, so the same contender always followed the same one (`orion-tcp` followed
 // the gRPC group and paid 15-50 µs/call of its garbage at c=1).
+import { mulberry32 } from '../../test/harness/fuzz';
 import { CpuAccount, type CpuPerRequest } from './cpu';
 import { LatencyRecorder, median, type LatencySummary } from './latency';
 import { closedLoop, openLoop } from './load';
@@ -76,15 +77,7 @@ export const ORDER_SEED = Number(process.env.BENCH_SEED ?? 1) >>> 0;
  * or without the GC before them); shuffled, every contender follows each of the others.
  */
 function roundOrder<T>(items: T[], round: number): T[] {
-  let state = (ORDER_SEED ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0;
-  const random = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32((ORDER_SEED ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0);
   const order = [...items];
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
